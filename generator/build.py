@@ -1,0 +1,107 @@
+"""build: the order of the pipeline — load → validate → derive → views → plan → render / pdf → write.
+
+It holds the order and nothing else: each step lives in its own module.
+It never prints; progress goes to the `report` callback the caller passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import clock, pdf, views
+from .derive import SchoolFacts, derive_school
+from .inputs import load_school
+from .plan import ASSETS, plan
+from .render import environments, render
+from .schema import Pupil
+from .validate import Checked
+from .write import STATE_DIR, Staging, read_state, state_bytes
+
+Report = Callable[[str], None]
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    as_of: dt.date
+    pupils: int
+    pages: int
+    pdfs_rendered: int
+    pdfs_reused: int
+
+
+def check(root: Path) -> Checked:
+    """Validate only; raises InvalidInput listing every problem."""
+    return load_school(root)
+
+
+def templates_dir(root: Path) -> Path:
+    """The school's own templates/ if it has one, else the ones shipped with mentorsite."""
+    own = root / "templates"
+    return own if own.is_dir() else PACKAGE_TEMPLATES
+
+
+def derive(root: Path, checked: Checked, as_of: dt.date | None) -> SchoolFacts:
+    events = (d for p in checked.pupils.values() for d in _event_dates(p))
+    date = clock.as_of(root, as_of, events)
+    return derive_school(checked.site, checked.pupils, date)
+
+
+def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | None = None,
+          report: Report = lambda _m: None) -> BuildResult:
+    """Build every output into a staging folder and swap it in only when all of it succeeded."""
+    root = root.resolve()
+    out = out.resolve()
+    checked = load_school(root)
+    school = derive(root, checked, as_of)
+    policies = tuple(views.policy(slug, meta, body) for slug, (meta, body, _line) in sorted(checked.policies.items()))
+    staff = views.staff_site(school)
+    governors = views.governors_site(school, policies)
+    outputs = plan(school, staff, governors)
+    templates = templates_dir(root)
+    envs = environments(templates)
+    css_paths = (templates / "shared" / "print.css",)
+    css_digest = pdf.digest_files(css_paths)
+    previous = read_state(out).get("pdf", {})
+    report(f"{len(checked.pupils)} pupils, {len(policies)} policies, as of {school.as_of.isoformat()}")
+
+    with Staging(out) as staging:
+        jobs_to_render: list[pdf.PdfJob] = []
+        keys: dict[str, str] = {}
+        reused = pages = 0
+        for output in outputs:
+            html = render(envs[output.audience], output.template, output.page, **output.context)
+            if output.kind == "html":
+                staging.write(output.dest, html.encode("utf-8"))
+                pages += 1
+                continue
+            job = pdf.PdfJob(output.dest, html)
+            keys[output.dest] = pdf.job_key(job, css_digest)
+            if previous.get(output.dest) == keys[output.dest] and staging.reuse(output.dest, out / output.dest):
+                reused += 1
+            else:
+                jobs_to_render.append(job)
+        for audience in ("staff", "governors"):
+            for asset in ASSETS:
+                staging.write(f"{audience}/assets/{asset}", (templates / "shared" / asset).read_bytes())
+        report(f"{pages} pages written; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+        workers = jobs or os.cpu_count() or 1
+        for done, (dest, data) in enumerate(pdf.render_all(jobs_to_render, root, css_paths, workers), start=1):
+            staging.write(dest, data)
+            if done % 100 == 0:
+                report(f"{done}/{len(jobs_to_render)} PDFs")
+        staging.write(f"{STATE_DIR}/state.json", state_bytes({"pdf": keys}))
+        staging.commit()
+    return BuildResult(school.as_of, len(checked.pupils), pages, len(jobs_to_render), reused)
+
+
+def _event_dates(record: Pupil) -> Iterable[dt.date]:
+    """Dates of things that have happened (not planned ones), for the as-of fallback outside git."""
+    m = record.mentoring
+    yield from (d for d in (m.referred_on, m.started_on, m.exited_on) if d)
+    yield from (x.date for x in record.meetings)
+    yield from (x.date for x in record.contacts)

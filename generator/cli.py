@@ -1,0 +1,117 @@
+"""cli: the `mentorsite` command; the only module that prints or exits.
+
+Exit status: 0 done; 1 invalid input (nothing in --out changed); 2 usage;
+3 an internal error (a bug: reported in one line, traceback only with
+MENTORSITE_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .diagnostics import InvalidInput
+from .write import BuildLocked
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; expected YYYY-MM-DD, e.g. 2026-11-20")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
+    return int(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="mentorsite", description="Build a school's mentoring records into a staff intranet, a governors' policy site and PDFs.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="validate everything, then build every output")
+    build.add_argument("--root", type=Path, default=Path("."), help="the school's folder (default: current folder)")
+    build.add_argument("--out", type=Path, default=None, help="where to build (default: ROOT/output)")
+    build.add_argument("--jobs", type=_positive, default=None, help="PDF worker processes (default: all cores)")
+    build.add_argument("--as-of", type=_date, default=None, help="judge what is due as of this date (default: the latest commit's date)")
+
+    check = commands.add_parser("check", help="validate only, write nothing")
+    check.add_argument("--root", type=Path, default=Path("."))
+
+    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every save")
+    serve.add_argument("--root", type=Path, default=Path("."))
+    serve.add_argument("--out", type=Path, default=None)
+    serve.add_argument("--port", type=_positive, default=8000)
+    serve.add_argument("--jobs", type=_positive, default=None)
+    serve.add_argument("--as-of", type=_date, default=None)
+
+    sample = commands.add_parser("sample", help="write a synthetic school of N pupils into DIR")
+    sample.add_argument("--pupils", type=_positive, required=True)
+    sample.add_argument("--seed", type=int, default=2026)
+    sample.add_argument("dir", type=Path)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return _run(args)
+    except InvalidInput as err:
+        for diagnostic in err.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        count = len(err.diagnostics)
+        print(f"mentorsite: {count} problem{'s' if count != 1 else ''} found; nothing was written", file=sys.stderr)
+        return 1
+    except BuildLocked as err:
+        print(f"mentorsite: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("mentorsite: stopped; the previous output is unchanged", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug, not bad input: say so in one line
+        if os.environ.get("MENTORSITE_DEBUG"):
+            traceback.print_exc()
+        print(f"mentorsite: internal error ({type(err).__name__}: {err}); the previous output is unchanged. "
+              "Please report this with the command you ran (set MENTORSITE_DEBUG=1 for details).", file=sys.stderr)
+        return 3
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        from .build import check
+
+        checked = check(args.root)
+        print(f"mentorsite: {len(checked.pupils)} pupils, {len(checked.policies)} policies: all valid")
+        return 0
+    if args.command == "build":
+        from .build import build
+
+        out = args.out or args.root / "output"
+        started = time.monotonic()
+        result = build(args.root, out, jobs=args.jobs, as_of=args.as_of, report=_say)
+        _say(f"built {out} in {time.monotonic() - started:.1f}s: {result.pages} pages, "
+             f"{result.pdfs_rendered} PDFs rendered, {result.pdfs_reused} unchanged (as of {result.as_of.isoformat()})")
+        return 0
+    if args.command == "serve":
+        from .serve import serve
+
+        serve(args.root, args.out or args.root / "output", port=args.port, jobs=args.jobs, as_of=args.as_of, report=_say)
+        return 0
+    if args.command == "sample":
+        from .sample import write_sample
+
+        write_sample(args.pupils, args.dir, seed=args.seed)
+        _say(f"wrote a sample school of {args.pupils} pupils to {args.dir}")
+        return 0
+    raise AssertionError(args.command)
+
+
+def _say(message: str) -> None:
+    print(f"mentorsite: {message}", file=sys.stderr, flush=True)
