@@ -50,6 +50,8 @@ class InvalidInput(Exception):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' did you mean …?' suffix for a misspelt name, or '' when nothing is close."""
+    if len(word) <= 2:  # '10' is not a typo of '1'; short words suggest nonsense
+        return ""
     matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f"; did you mean '{matches[0]}'?" if matches else ""
 

@@ -110,7 +110,8 @@ def parse_yaml(text: str, rel_path: str, line_offset: int = 0) -> Located:
         mark = err.problem_mark or err.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         column = mark.column + 1 if mark else 1
-        raise InvalidInput([_diag(rel_path, line, column, "yaml.syntax", _syntax_message(err))])
+        at = _char_at(text, mark.line, mark.column) if mark else ""
+        raise InvalidInput([_diag(rel_path, line, column, "yaml.syntax", _syntax_message(err, at))])
     except yaml.YAMLError as err:  # ReaderError: control characters
         position = getattr(err, "position", 0) or 0
         before = text[:position]
@@ -214,10 +215,15 @@ class _Builder:
         return value
 
 
-def _syntax_message(err: yaml.MarkedYAMLError) -> str:
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column:column + 1] if line < len(lines) else ""
+
+
+def _syntax_message(err: yaml.MarkedYAMLError, at: str) -> str:
     """PyYAML's wording, translated for someone who has never heard of a YAML scanner."""
     problem = (err.problem or err.context or "cannot read this YAML").strip()
-    if "\\t" in problem or "tab" in problem.lower():
+    if at == "\t" or "\t" in problem:
         return "a tab character is used for indentation; YAML needs spaces (use two spaces per level)"
     if "mapping values are not allowed" in problem:
         return "unexpected ':' here; put a space after the colon in 'key: value', or quote a value that contains ': '"

@@ -57,8 +57,8 @@ def _translate(model: type[BaseModel], doc: Located, area: str, error: Any) -> D
     if kind == "extra_forbidden":
         names = _field_names(_model_at(model, loc[:-1]))
         where = f"in '{_dotted(loc[:-1])}'" if loc[:-1] else f"in a {_WHAT[area]}"
-        message = (f"unknown field '{loc[-1]}' {where}{did_you_mean(str(loc[-1]), names)}"
-                   f" (allowed: {one_of(names)})")
+        hint = did_you_mean(str(loc[-1]), names) or f"; expected one of {one_of(names)}"
+        message = f"unknown field '{loc[-1]}' {where}{hint}"
         return Diagnostic(doc.path, doc.at(loc, key=True), f"{area}.field.unknown", message)
     if kind == "missing":
         where = f"in '{_dotted(loc[:-1])}'" if loc[:-1] else f"in this {_WHAT[area]}"

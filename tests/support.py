@@ -1,0 +1,40 @@
+"""Test helpers: the CLI as a real subprocess, fixture schools, tree and PDF readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SITES = Path(__file__).resolve().parent / "sites"
+AS_OF = dt.date(2026, 11, 20)
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m generator ARGS` as a user would, capturing both streams."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("MENTORSITE_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or REPO, env=full_env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def copy_site(name: str, dest: Path) -> Path:
+    """A fresh copy of the named fixture school in tests/sites/, safe to edit."""
+    target = dest / name
+    shutil.copytree(SITES / name, target)
+    return target
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder, by relative path, for whole-tree comparisons."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
