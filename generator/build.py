@@ -45,13 +45,13 @@ def templates_dir(root: Path) -> Path:
     return own if own.is_dir() else PACKAGE_TEMPLATES
 
 
-def derive(root: Path, checked: Checked, as_of: dt.date | None) -> SchoolFacts:
+def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> SchoolFacts:
     events = (d for p in checked.pupils.values() for d in _event_dates(p))
-    date = clock.as_of(root, as_of, events)
-    return derive_school(checked.site, checked.pupils, date)
+    now = clock.as_of(root, as_of, events)
+    return derive_school(checked.site, checked.pupils, now)
 
 
-def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | None = None,
+def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt.datetime | None = None,
           report: Report = lambda _m: None) -> BuildResult:
     """Build every output into a staging folder and swap it in only when all of it succeeded."""
     root = root.resolve()

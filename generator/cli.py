@@ -19,11 +19,11 @@ from .diagnostics import InvalidInput
 from .write import BuildLocked
 
 
-def _date(text: str) -> dt.date:
+def _date(text: str) -> dt.date | dt.datetime:
     try:
-        return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; expected YYYY-MM-DD, e.g. 2026-11-20")
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2026-11-20")
 
 
 def _positive(text: str) -> int:

@@ -11,25 +11,32 @@ import datetime as dt
 import os
 import subprocess
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 
-def as_of(root: Path, explicit: dt.date | None, input_dates: Iterable[dt.date]) -> dt.date:
+def as_of(root: Path, explicit: dt.date | dt.datetime | None, input_dates: Iterable[dt.date]) -> dt.datetime:
+    """The moment every judgement is made at (a date alone means the start of that day)."""
     if explicit is not None:
-        return explicit
+        return at_midnight(explicit)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
-    committed = last_commit_date(root)
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+    committed = last_commit_time(root)
     if committed is not None:
         return committed
-    return max(input_dates, default=dt.date(2000, 1, 1))
+    return at_midnight(max(input_dates, default=dt.date(2000, 1, 1)))
 
 
-def last_commit_date(root: Path) -> dt.date | None:
-    """The committer date of the newest commit that touched the root, or None outside git."""
+def at_midnight(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return dt.datetime.combine(value, dt.time())
+
+
+def last_commit_time(root: Path) -> dt.datetime | None:
+    """The committer time (its own wall clock) of the newest commit that touched the root, or None outside git."""
     try:
-        result = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%cs", "--", "."],
+        result = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%cI", "--", "."],
                                 capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -37,20 +44,7 @@ def last_commit_date(root: Path) -> dt.date | None:
     if result.returncode != 0 or not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
         return None
 
-
-def dates_in(value: Any) -> Iterable[dt.date]:
-    """Every date anywhere inside a record (pydantic model, dict, list)."""
-    if isinstance(value, dt.date):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from dates_in(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from dates_in(item)
-    elif hasattr(value, "model_dump"):
-        yield from dates_in(value.model_dump())

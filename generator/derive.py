@@ -1,6 +1,6 @@
 """derive: applies the rules to checked records, giving the facts every view is cut from.
 
-Pure: no I/O, no clock (`as_of` is passed in), no templates. It sees
+Pure: no I/O, no clock (`now` is passed in), no templates. It sees
 everything, so nothing it returns goes to a template directly: views.py
 decides what each audience gets.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .rules import attendance, schedule
-from .rules.progress import Standing, standing, steps
-from .schema import HalfTerm, Pupil, Site
+from .rules import attendance, criteria, schedule, skills
+from .rules.progress import Pace, Standing, expected_steps, pace, standing, steps
+from .schema import CriteriaRecord, HalfTerm, Pupil, Scheme, Site
 
 ATTITUDE_FIELDS = ("punctuality", "behaviour", "effort", "homework", "uniform")
 
@@ -30,8 +30,13 @@ class SubjectRow:
     """One per shown half term, in calendar order; None where nothing was recorded."""
     latest: str | None
     standing: Standing | None
+    colour: str | None
+    """The scheme's colour for the standing (P5: green above, yellow on, red below)."""
     change: int | None
     """Scale steps from the first to the latest recorded grade."""
+    expected: int | None
+    """Steps the scheme expects by now (P5: 3 sub-stages a year); None when the scheme sets no pace."""
+    pace: Pace | None
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,14 @@ class AttitudeRow:
     attendance_band: attendance.Band | None
     colours: tuple[tuple[str, str | None], ...]
     """(field, green|yellow|red|None) in ATTITUDE_FIELDS order."""
+
+
+@dataclass(frozen=True)
+class CriteriaRow:
+    subject: str
+    sub_stage: criteria.SubStage
+    marks: int | None
+    next_targets: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,10 @@ class PupilFacts:
     mentor_name: str | None
     subjects: tuple[SubjectRow, ...]
     attitude: tuple[AttitudeRow, ...]
+    criteria: tuple[CriteriaRow, ...]
+    skills: skills.SkillsStatus | None
     next_review: dt.date | None
+    next_meeting: dt.date | None
     last_meeting: dt.date | None
     actions: tuple[Action, ...]
 
@@ -80,85 +96,148 @@ class PupilFacts:
 @dataclass(frozen=True)
 class SchoolFacts:
     site: Site
-    as_of: dt.date
+    now: dt.datetime
     terms: tuple[HalfTerm, ...]
     """Half terms up to and including the current one: the columns of every grid."""
     current: HalfTerm
     pupils: tuple[PupilFacts, ...]
     """Sorted by family name, then given name, then id."""
 
+    @property
+    def as_of(self) -> dt.date:
+        return self.now.date()
+
     def staff_name(self, staff_id: str | None) -> str | None:
         return next((s.name for s in self.site.staff if s.id == staff_id), staff_id)
 
 
-def derive_school(site: Site, pupils: dict[str, Pupil], as_of: dt.date) -> SchoolFacts:
+def derive_school(site: Site, pupils: dict[str, Pupil], now: dt.datetime) -> SchoolFacts:
     """Every pupil's facts, in register order."""
     index = next(i for i, t in enumerate(site.half_terms) if t.id == site.current_half_term)
     terms = tuple(site.half_terms[: index + 1])
     staff = {s.id: s.name for s in site.staff}
-    facts = [derive_pupil(pid, record, site, terms, staff, as_of) for pid, record in pupils.items()]
+    facts = [derive_pupil(pid, record, site, terms, staff, now) for pid, record in pupils.items()]
     facts.sort(key=lambda f: f.sort_name)
-    return SchoolFacts(site=site, as_of=as_of, terms=terms, current=terms[-1], pupils=tuple(facts))
+    return SchoolFacts(site=site, now=now, terms=terms, current=terms[-1], pupils=tuple(facts))
 
 
 def derive_pupil(pupil_id: str, pupil: Pupil, site: Site, terms: tuple[HalfTerm, ...],
-                 staff: dict[str, str], as_of: dt.date) -> PupilFacts:
-    rows = tuple(_subject_row(subject.id, subject.name, tuple(site.scales[subject.scale].grades), pupil, terms)
+                 staff: dict[str, str], now: dt.datetime) -> PupilFacts:
+    scheme = site.scheme
+    rows = tuple(_subject_row(subject.id, subject.name, tuple(site.scales[subject.scale].labels), pupil, terms,
+                              scheme, len(site.half_terms))
                  for subject in site.subjects
                  if subject.id in pupil.targets or any(subject.id in pupil.assessments.get(t.id, {}) for t in terms))
-    grids = tuple(_attitude_row(term, pupil) for term in terms if term.id in pupil.attitude)
-    reviews = [m.date for m in pupil.meetings if m.kind == "review"]
-    last_meeting = max((m.date for m in pupil.meetings), default=None)
-    due = None
-    if pupil.mentoring.status == "active":
-        due = schedule.next_review(pupil.mentoring.started_on, max(reviews, default=None), pupil.mentoring.next_review)
-    actions = _actions(pupil_id, pupil, rows, grids, due, as_of)
-    return PupilFacts(id=pupil_id, record=pupil, mentor_name=staff.get(pupil.mentor or "", None),
-                      subjects=rows, attitude=grids, next_review=due, last_meeting=last_meeting, actions=actions)
+    grids = tuple(_attitude_row(term, pupil, scheme) for term in terms if term.id in pupil.attitude)
+    names = {s.id: s.name for s in site.subjects}
+    criteria_rows = tuple(_criteria_row(names[sid], record, scheme) for sid, record in sorted(pupil.criteria.items())
+                          if scheme.criteria is not None)
+    skills_status = None
+    if scheme.basic_skills is not None:
+        rule = scheme.basic_skills
+        tests = [(t.date.isoformat(), t.level, t.score) for t in pupil.basic_skills]
+        skills_status = skills.status(tests, rule.green_above, rule.weeks_to_move_up, rule.keep)
+    m = pupil.mentoring
+    active = m.status == "active"
+    reviews = [x.date for x in pupil.meetings if x.kind == "review"]
+    due_review = None
+    if active and scheme.review_every_days:
+        due_review = schedule.next_review(m.started_on, max(reviews, default=None), m.next_review, scheme.review_every_days)
+    due_meeting = None
+    if active and scheme.meet_every_days:
+        formal = [x.date for x in pupil.meetings if x.kind in scheme.meeting_kinds]
+        due_meeting = schedule.next_meeting(m.started_on, formal, scheme.meet_every_days)
+    facts = PupilFacts(
+        id=pupil_id, record=pupil, mentor_name=staff.get(pupil.mentor or "", None), subjects=rows, attitude=grids,
+        criteria=criteria_rows, skills=skills_status, next_review=due_review, next_meeting=due_meeting,
+        last_meeting=max((x.date for x in pupil.meetings), default=None), actions=(),
+    )
+    return PupilFacts(**{**facts.__dict__, "actions": _actions(facts, scheme, now)})
 
 
-def _subject_row(subject_id: str, name: str, scale: tuple[str, ...], pupil: Pupil, terms: tuple[HalfTerm, ...]) -> SubjectRow:
+def _subject_row(subject_id: str, name: str, scale: tuple[str, ...], pupil: Pupil, terms: tuple[HalfTerm, ...],
+                 scheme: Scheme, terms_per_year: int) -> SubjectRow:
     grades = tuple(pupil.assessments.get(t.id, {}).get(subject_id) for t in terms)
-    recorded = [g for g in grades if g is not None]
-    latest = recorded[-1] if recorded else None
-    target = pupil.targets.get(subject_id)
+    recorded = [(i, g) for i, g in enumerate(grades) if g is not None]
+    latest = recorded[-1][1] if recorded else None
+    target_entry = pupil.targets.get(subject_id)
+    target = target_entry.grade if target_entry else None
+    where = standing(scale, latest, target) if latest is not None and target is not None else None
+    change = expected = None
+    if len(recorded) > 1:
+        change = steps(scale, recorded[0][1], recorded[-1][1])
+        if scheme.expected_steps_per_year:
+            expected = expected_steps(scheme.expected_steps_per_year, recorded[-1][0] - recorded[0][0], terms_per_year)
     return SubjectRow(
-        subject_id=subject_id, subject=name, scale=scale, target=target,
-        fft=pupil.baseline.fft.get(subject_id), grades=grades, latest=latest,
-        standing=standing(scale, latest, target) if latest is not None and target is not None else None,
-        change=steps(scale, recorded[0], latest) if len(recorded) > 1 and latest is not None else None,
+        subject_id=subject_id, subject=name, scale=scale, target=target, fft=pupil.baseline.fft.get(subject_id),
+        grades=grades, latest=latest, standing=where, colour=scheme.standing_colours.get(where) if where else None,
+        change=change, expected=expected, pace=pace(change, expected) if change is not None and expected is not None else None,
     )
 
 
-def _attitude_row(term: HalfTerm, pupil: Pupil) -> AttitudeRow:
+def _attitude_row(term: HalfTerm, pupil: Pupil, scheme: Scheme) -> AttitudeRow:
     grid = pupil.attitude[term.id]
-    return AttitudeRow(
-        term_id=term.id, term=term.name, attendance=grid.attendance,
-        attendance_band=attendance.band(grid.attendance) if grid.attendance is not None else None,
-        colours=tuple((name, getattr(grid, name)) for name in ATTITUDE_FIELDS),
-    )
+    rule = scheme.attendance
+    band = None
+    if grid.attendance is not None:
+        band = attendance.band(grid.attendance, rule.persistent_missed_percent, rule.severe_missed_percent)
+    return AttitudeRow(term_id=term.id, term=term.name, attendance=grid.attendance, attendance_band=band,
+                       colours=tuple((name, getattr(grid, name)) for name in ATTITUDE_FIELDS))
 
 
-def _actions(pupil_id: str, pupil: Pupil, rows: tuple[SubjectRow, ...], grids: tuple[AttitudeRow, ...],
-             due: dt.date | None, as_of: dt.date) -> tuple[Action, ...]:
-    """What the dashboard lists for this pupil (P4: below target triggers intervention)."""
+def _criteria_row(subject: str, record: CriteriaRecord, scheme: Scheme) -> CriteriaRow:
+    """P5: crosses (counted from the marks unless given) place the pupil in a sub-stage; lines are next targets."""
+    assert scheme.criteria is not None
+    crosses = record.crosses if record.crosses is not None else criteria.count_crosses(record.record)
+    bands = [(b.from_, b.label) for b in scheme.criteria.bands]
+    return CriteriaRow(subject=subject, sub_stage=criteria.sub_stage(record.stage, crosses, bands),
+                       marks=record.marks, next_targets=tuple(criteria.next_targets(record.record)))
+
+
+def _actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime) -> tuple[Action, ...]:
+    """What the dashboard lists for this pupil, each from one policy rule."""
+    pupil, pid = facts.record, facts.id
+    m = pupil.mentoring
     out: list[Action] = []
-    status = pupil.mentoring.status
-    if status == "referred":
-        out.append(Action(pupil_id, "referral.new", "Referred: allocate a mentor and write to home", pupil.mentoring.referred_on))
-    if status == "active" and schedule.is_overdue(due, as_of):
-        out.append(Action(pupil_id, "review.overdue", f"Review overdue since {due:%d %b %Y}", due))
-    elif status == "active" and due is not None and (due - as_of).days <= 7:
-        out.append(Action(pupil_id, "review.due", f"Review due {due:%d %b %Y}", due))
-    covered = {i.subject for i in pupil.interventions if i.outcome == "ongoing"}
-    covered_all = any(i.subject is None and i.outcome == "ongoing" for i in pupil.interventions)
-    for row in rows:
-        if row.standing == "below" and status in ("referred", "active") and row.subject_id not in covered and not covered_all:
-            out.append(Action(pupil_id, "below.no_intervention", f"Below target in {row.subject} with no active intervention"))
-    if grids and grids[-1].attendance_band in ("persistent", "severe"):
-        out.append(Action(pupil_id, "attendance.persistent",
-                          f"Attendance {grids[-1].attendance:.1f}% in {grids[-1].term}: {grids[-1].attendance_band} absence"))
-    if status == "active" and rows and all(r.standing in ("on", "above") for r in rows if r.standing):
-        if any(r.standing for r in rows):
-            out.append(Action(pupil_id, "exit.review", "Every target met: review whether mentoring can end"))
+    if m.status == "referred":
+        out.append(Action(pid, "referral.new", "Referred: allocate a mentor and write to home", m.referred_on))
+    if m.status == "active":
+        out += _due_actions(facts, scheme, now)
+    ongoing = {i.subject for i in pupil.interventions if i.outcome == "ongoing"}
+    if scheme.below_target_needs_intervention and m.status in ("referred", "active") and None not in ongoing:
+        for row in facts.subjects:
+            if row.standing == "below" and row.subject_id not in ongoing:
+                out.append(Action(pid, "below.no_intervention", f"Below target in {row.subject} with no active intervention"))
+    for row in facts.subjects:
+        if row.pace == "behind" and m.status in ("referred", "active"):
+            out.append(Action(pid, "progress.behind",
+                              f"{row.subject}: {row.change} step(s) of progress this year, {row.expected} expected by now"))
+    if facts.attitude and facts.attitude[-1].attendance_band in ("persistent", "severe"):
+        last = facts.attitude[-1]
+        out.append(Action(pid, "attendance.persistent", f"Attendance {last.attendance:.1f}% in {last.term}: {last.attendance_band} absence"))
+    if facts.skills is not None and facts.skills.ready_to_move_up:
+        out.append(Action(pid, "skills.move_up", f"Basic skills: {facts.skills.green_run} green weeks at {facts.skills.level}; ready to move up a level"))
+    judged = [r for r in facts.subjects if r.standing]
+    if scheme.exit_when_targets_met and m.status == "active" and judged and all(r.standing in ("on", "above") for r in judged):
+        out.append(Action(pid, "exit.review", "Every target met: review whether mentoring can end"))
     return tuple(out)
+
+
+def _due_actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime) -> list[Action]:
+    """Reviews (P2), formal meetings (P4) and weekly logs (P3) that are due or overdue for an active mentee."""
+    pid, today, out = facts.id, now.date(), []
+    due = facts.next_review
+    if schedule.is_overdue(due, today):
+        out.append(Action(pid, "review.overdue", f"Review overdue since {due:%d %b %Y}", due))
+    elif due is not None and (due - today).days <= 7:
+        out.append(Action(pid, "review.due", f"Review due {due:%d %b %Y}", due))
+    if schedule.is_overdue(facts.next_meeting, today):
+        out.append(Action(pid, "meeting.overdue", f"Formal mentor meeting overdue since {facts.next_meeting:%d %b %Y}", facts.next_meeting))
+    rule = scheme.weekly_log
+    if rule is not None:
+        hour, minute = (int(x) for x in rule.due_time.split(":"))
+        week = schedule.log_overdue([log.week_of for log in facts.record.weekly_logs], facts.record.mentoring.started_on,
+                                    now, rule.due_day, dt.time(hour, minute))
+        if week is not None:
+            out.append(Action(pid, "log.overdue", f"Weekly log for the week of {week:%d %b} is overdue", week))
+    return out

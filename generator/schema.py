@@ -62,9 +62,93 @@ class StaffMember(Strict):
     roles: list[StaffRole] = Field(default_factory=list)
 
 
+class ScaleGrade(Strict):
+    grade: Grade
+    points: float | None = None
+
+
+def _scale_entry(value: Any) -> Any:
+    """A scale lists grades as plain labels, or as `{grade: 4C, points: 25}` where a school converts through point scores (P5's APS table)."""
+    if isinstance(value, dict):
+        return value
+    return {"grade": _grade_text(value)}
+
+
 class Scale(Strict):
     name: ShortText
-    grades: list[Grade] = Field(min_length=1, description="grades in order, lowest first")
+    grades: list[Annotated[ScaleGrade, BeforeValidator(_scale_entry)]] = Field(min_length=1, description="grades in order, lowest first")
+
+    @property
+    def labels(self) -> list[str]:
+        return [g.grade for g in self.grades]
+
+    @property
+    def points(self) -> dict[str, float]:
+        return {g.grade: g.points for g in self.grades if g.points is not None}
+
+
+# --- the school's scheme: the rules of its mentoring policy, as data ---------
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class CrossBand(Strict):
+    from_: int = Field(alias="from", ge=0, description="the fewest crosses that reach this sub-stage")
+    label: ShortText
+
+
+class CriteriaScheme(Strict):
+    """P5: criteria marked dot → line → cross; the count of crosses places the pupil in a sub-stage."""
+
+    per_stage: int = Field(default=30, ge=1)
+    bands: list[CrossBand] = Field(min_length=1, description="sub-stages by the fewest crosses, lowest first")
+
+
+class BasicSkillsScheme(Strict):
+    """P5: weekly basic skills test; green above a score; weeks in the green before moving up."""
+
+    out_of: int = Field(default=25, ge=1)
+    green_above: int = Field(default=20, ge=0)
+    weeks_to_move_up: int = Field(default=4, ge=1)
+    keep: int = Field(default=3, ge=1, description="how many recent tests the file shows")
+
+
+class WeeklyLogScheme(Strict):
+    """P3: the electronic log for the previous week is due by a day and time."""
+
+    due_day: Weekday = "monday"
+    due_time: str = Field(default="13:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class AttendanceScheme(Strict):
+    persistent_missed_percent: float = Field(default=10.0, gt=0, le=100)
+    severe_missed_percent: float = Field(default=50.0, gt=0, le=100)
+
+
+class TargetRules(Strict):
+    """P5: a target is raised when exceeded; lowered only by SLT and never below the FFT estimate."""
+
+    lowered_only_by: list[StaffRole] = Field(default_factory=lambda: ["slt"])
+    floor: Literal["fft", "none"] = "fft"
+
+
+StandingName = Literal["above", "on", "below"]
+
+
+class Scheme(Strict):
+    review_every_days: int | None = Field(default=42, ge=1)
+    meet_every_days: int | None = Field(default=None, ge=1)
+    meeting_kinds: list[Literal["one-to-one", "review", "parents", "group"]] = Field(default_factory=lambda: ["one-to-one", "review"])
+    weekly_log: WeeklyLogScheme | None = None
+    expected_steps_per_year: float | None = Field(default=None, gt=0)
+    attendance: AttendanceScheme = Field(default_factory=AttendanceScheme)
+    standing_colours: dict[StandingName, Colour] = Field(default_factory=lambda: {"above": "green", "on": "yellow", "below": "red"})
+    attitude_labels: dict[Colour, ShortText] = Field(default_factory=lambda: {"green": "Good", "yellow": "Acceptable", "red": "Concern"})
+    targets: TargetRules = Field(default_factory=TargetRules)
+    criteria: CriteriaScheme | None = None
+    basic_skills: BasicSkillsScheme | None = None
+    below_target_needs_intervention: bool = True
+    exit_when_targets_met: bool = True
 
 
 class Subject(Strict):
@@ -81,6 +165,7 @@ class Site(Strict):
     staff: list[StaffMember] = Field(default_factory=list)
     scales: dict[str, Scale] = Field(min_length=1)
     subjects: list[Subject] = Field(min_length=1)
+    scheme: Scheme = Field(default_factory=Scheme)
 
 
 # --- pupils/<id>.yaml --------------------------------------------------------
@@ -159,6 +244,46 @@ class Intervention(Strict):
     outcome: Literal["ongoing", "improved", "no change", "stopped"] = "ongoing"
 
 
+class Target(Strict):
+    """A subject target; `was`, `changed_on` and `approved_by` record a change (P5: only SLT may lower one)."""
+
+    grade: Grade
+    was: Grade | None = None
+    changed_on: dt.date | None = None
+    approved_by: str | None = None
+    reason: ShortText | None = None
+
+
+def _target_entry(value: Any) -> Any:
+    """`maths: "5"` is shorthand for `maths: {grade: "5"}`."""
+    return value if isinstance(value, dict) else {"grade": _grade_text(value)}
+
+
+def _criterion_mark(value: Any) -> Any:
+    """P5's marks: `.` partly, `/` mostly, `X` fully achieved; words accepted too."""
+    if isinstance(value, str):
+        return {"dot": ".", "line": "/", "cross": "X", "x": "X"}.get(value.strip().lower(), value.strip())
+    return value
+
+
+class CriteriaRecord(Strict):
+    stage: int = Field(ge=0, le=12)
+    crosses: int | None = Field(default=None, ge=0)
+    marks: int | None = Field(default=None, ge=0)
+    record: dict[str, Annotated[Literal[".", "/", "X"], BeforeValidator(_criterion_mark)]] = Field(default_factory=dict)
+
+
+class SkillsTest(Strict):
+    date: dt.date
+    level: ShortText
+    score: int = Field(ge=0)
+
+
+class WeeklyLog(Strict):
+    week_of: dt.date
+    written_on: dt.datetime | dt.date | None = None
+
+
 class Pupil(Strict):
     first_name: ShortText
     last_name: ShortText
@@ -171,13 +296,16 @@ class Pupil(Strict):
     context: Context = Field(default_factory=Context)
     baseline: Baseline = Field(default_factory=Baseline)
     mentoring: Mentoring = Field(default_factory=Mentoring)
-    targets: dict[str, Grade] = Field(default_factory=dict)
+    targets: dict[str, Annotated[Target, BeforeValidator(_target_entry)]] = Field(default_factory=dict)
     assessments: dict[str, dict[str, Grade]] = Field(default_factory=dict)
     attitude: dict[str, AttitudeGrid] = Field(default_factory=dict)
     plan: Plan | None = None
     meetings: list[Meeting] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     interventions: list[Intervention] = Field(default_factory=list)
+    criteria: dict[str, CriteriaRecord] = Field(default_factory=dict)
+    basic_skills: list[SkillsTest] = Field(default_factory=list)
+    weekly_logs: list[WeeklyLog] = Field(default_factory=list)
 
     @field_validator("upn", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ consistent across files.
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 import typing
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic, Position, did_you_mean, one_of
 from .load import KeyPath, Located
+from .rules import scales as scales_rules
+from .rules import targets as targets_rules
 from .schema import SLUG, LetterMeta, PolicyMeta, Pupil, Site
 
 M = TypeVar("M", bound=BaseModel)
@@ -221,9 +224,20 @@ def check_site(site: Site, doc: Located) -> list[Diagnostic]:
     for name, scale in site.scales.items():
         if not SLUG.match(name):
             bad(("scales", name), "id.slug", f"scales: '{name}' is not a short id of lower-case letters, digits and hyphens", key=True)
-        if len(set(scale.grades)) != len(scale.grades):
-            dupes = sorted({g for g in scale.grades if scale.grades.count(g) > 1})
+        labels = scale.labels
+        if len(set(labels)) != len(labels):
+            dupes = sorted({g for g in labels if labels.count(g) > 1})
             bad(("scales", name, "grades"), "scale.duplicate", f"scales.{name}.grades: {one_of(dupes)} listed more than once")
+        for grade in scales_rules.increasing(labels, scale.points):
+            i = labels.index(grade)
+            bad(("scales", name, "grades", i, "points"), "scale.points",
+                f"scales.{name}.grades[{i + 1}].points: '{grade}' has no more points than the grade before it; points must rise up the scale")
+    criteria = site.scheme.criteria
+    if criteria is not None:
+        starts = [b.from_ for b in criteria.bands]
+        if starts != sorted(set(starts)):
+            bad(("scheme", "criteria", "bands"), "scheme.bands",
+                "scheme.criteria.bands: list the bands from the fewest crosses up, each starting higher than the one before")
     for i, subject in enumerate(site.subjects):
         if subject.scale not in site.scales:
             bad(("subjects", i, "scale"), "ref.scale",
@@ -246,7 +260,7 @@ def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
         subject = subjects.get(subject_id)
         if subject is None or subject.scale not in site.scales:
             return
-        grades = site.scales[subject.scale].grades
+        grades = site.scales[subject.scale].labels
         if value not in grades:
             bad(path, "grade.off_scale",
                 f"{_dotted(path)}: '{value}' is not a grade on the {site.scales[subject.scale].name} scale "
@@ -262,9 +276,19 @@ def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
     if pupil.mentor is not None and pupil.mentor not in mentors:
         bad(("mentor",), "ref.mentor", f"mentor: '{pupil.mentor}' is not a member of staff with the role mentor in site.yaml; "
             f"expected {one_of(mentors)}{did_you_mean(pupil.mentor, mentors)}")
-    for subject_id, value in pupil.targets.items():
+    for subject_id, target in pupil.targets.items():
         if subject_key(("targets", subject_id), subject_id):
-            grade(("targets", subject_id), subject_id, value)
+            out.extend(_check_target(pupil, subject_id, target, doc, site, grade))
+    for subject_id in pupil.criteria:
+        subject_key(("criteria", subject_id), subject_id)
+    skills = site.scheme.basic_skills
+    for i, test in enumerate(pupil.basic_skills):
+        if skills is not None and test.score > skills.out_of:
+            bad(("basic_skills", i, "score"), "skills.score", f"basic_skills[{i + 1}].score: {test.score} is more than the test's {skills.out_of} marks")
+    for i, log in enumerate(pupil.weekly_logs):
+        if log.week_of.weekday() != 0:
+            bad(("weekly_logs", i, "week_of"), "log.week", f"weekly_logs[{i + 1}].week_of: {log.week_of} is a {log.week_of:%A}; "
+                f"give the Monday the week starts on ({log.week_of - dt.timedelta(days=log.week_of.weekday())})")
     for subject_id, value in pupil.baseline.fft.items():
         if subject_key(("baseline", "fft", subject_id), subject_id):
             grade(("baseline", "fft", subject_id), subject_id, value)
@@ -287,6 +311,35 @@ def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
         if item.end is not None and item.end < item.start:
             bad(("interventions", i, "end"), "dates.order", f"interventions[{i + 1}].end: {item.end} is before its start {item.start}")
     out.extend(_check_mentoring(pupil, bad))
+    return out
+
+
+def _check_target(pupil: Pupil, subject_id: str, target: Any, doc: Located, site: Site, grade: Any) -> list[Diagnostic]:
+    """The grade is on the scale; a lowered target was approved by the right role; none sits below the FFT estimate (P5)."""
+    path: KeyPath = ("targets", subject_id)
+    written_long = isinstance(doc.data.get("targets", {}).get(subject_id), dict)
+    grade(path + ("grade",) if written_long else path, subject_id, target.grade)
+    if target.was is not None:
+        grade(path + ("was",), subject_id, target.was)
+    out: list[Diagnostic] = []
+    staff = {s.id: s for s in site.staff}
+    if target.approved_by is not None and target.approved_by not in staff:
+        out.append(Diagnostic(doc.path, doc.at(path + ("approved_by",)), "pupil.ref.staff",
+                              f"targets.{subject_id}.approved_by: '{target.approved_by}' is not a member of staff in site.yaml"
+                              f"{did_you_mean(target.approved_by, staff)}"))
+        return out
+    subject = next((s for s in site.subjects if s.id == subject_id), None)
+    if subject is None or subject.scale not in site.scales:
+        return out
+    labels = site.scales[subject.scale].labels
+    if target.grade not in labels or (target.was is not None and target.was not in labels):
+        return out
+    rules = site.scheme.targets
+    approver = staff.get(target.approved_by or "")
+    fft = pupil.baseline.fft.get(subject_id)
+    for code, message in targets_rules.problems(labels, target.grade, target.was, list(approver.roles) if approver else None,
+                                                rules.lowered_only_by, fft if fft in labels else None, rules.floor == "fft"):
+        out.append(Diagnostic(doc.path, doc.at(path), f"pupil.{code}", f"targets.{subject_id}: {message}"))
     return out
 
 

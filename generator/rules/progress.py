@@ -1,10 +1,12 @@
-"""rules.progress: where a grade stands against its target on an ordered scale; pure."""
+"""rules.progress: where a grade stands against its target, and progress against what the year expects; pure."""
 
 from __future__ import annotations
 
+import math
 from typing import Literal, Sequence
 
 Standing = Literal["above", "on", "below"]
+Pace = Literal["ahead", "on track", "behind"]
 
 STANDING_LABEL: dict[str, str] = {"above": "Above target", "on": "On target", "below": "Below target"}
 STANDING_SYMBOL: dict[str, str] = {"above": "▲", "on": "●", "below": "▼"}
@@ -12,7 +14,7 @@ STANDING_SYMBOL: dict[str, str] = {"above": "▲", "on": "●", "below": "▼"}
 
 
 def standing(grades: Sequence[str], working_at: str, target: str) -> Standing:
-    """Above, on or below target by position on the scale (P4: below target triggers intervention; P5: above raises the target).
+    """Above, on or below target by position on the scale (P4: below target triggers intervention; above, the target is raised).
 
     Both grades must be on the scale; validation guarantees that.
     """
@@ -27,3 +29,14 @@ def standing(grades: Sequence[str], working_at: str, target: str) -> Standing:
 def steps(grades: Sequence[str], start: str, end: str) -> int:
     """How many steps of the scale lie from `start` to `end` (negative when it fell)."""
     return grades.index(end) - grades.index(start)
+
+
+def expected_steps(per_year: float, terms_elapsed: int, terms_per_year: int) -> int:
+    """Whole steps a pupil should have made after `terms_elapsed` half terms (P5: 3 sub-stages a year, so 1 after two half terms)."""
+    return math.floor(per_year * terms_elapsed / terms_per_year + 1e-9)
+
+
+def pace(made: int, expected: int) -> Pace:
+    if made > expected:
+        return "ahead"
+    return "on track" if made == expected else "behind"

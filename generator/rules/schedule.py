@@ -1,11 +1,14 @@
-"""rules.schedule: when reviews fall due; pure, `today` is passed in."""
+"""rules.schedule: when reviews, meetings and weekly logs fall due; pure, `today`/`now` is passed in."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterable
 
 DEFAULT_REVIEW_DAYS = 42
-"""P2 reviews each mentee about every six weeks; a school may change it in site.yaml."""
+"""P2 reviews each mentee about every six weeks; a school sets its own interval in site.yaml."""
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def next_review(started_on: dt.date | None, last_review: dt.date | None, planned: dt.date | None,
@@ -18,5 +21,41 @@ def next_review(started_on: dt.date | None, last_review: dt.date | None, planned
 
 
 def is_overdue(due: dt.date | None, today: dt.date) -> bool:
-    """Overdue once the due date has passed; due today is not yet overdue."""
+    """Overdue once the due date has passed; due today is not yet overdue (P2: a review 43 days after the last, at 42, is)."""
     return due is not None and today > due
+
+
+def next_meeting(started_on: dt.date | None, meetings: Iterable[dt.date], every_days: int) -> dt.date | None:
+    """P4: a formal mentor meeting once a month — due `every_days` after the last one (or the start)."""
+    last = max(meetings, default=None) or started_on
+    return last + dt.timedelta(days=every_days) if last else None
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def log_due_week(now: dt.datetime, due_day: str, due_time: dt.time) -> tuple[dt.date, dt.datetime]:
+    """The newest week whose log deadline has passed at `now`, and that deadline.
+
+    P3: the log for the previous week is due by the end of Monday lunch. At
+    Monday 13:00 last week's log is due; at Monday 11:00 only the week
+    before it is.
+    """
+    this_week = week_start(now.date())
+    deadline = dt.datetime.combine(this_week + dt.timedelta(days=WEEKDAYS.index(due_day)), due_time)
+    if now >= deadline:
+        return this_week - dt.timedelta(days=7), deadline
+    return this_week - dt.timedelta(days=14), deadline - dt.timedelta(days=7)
+
+
+def log_overdue(logged_weeks: Iterable[dt.date], started_on: dt.date | None, now: dt.datetime,
+                due_day: str, due_time: dt.time) -> dt.date | None:
+    """The week whose log is overdue at `now` (Monday of that week), or None.
+
+    A week before mentoring started owes no log.
+    """
+    week, _deadline = log_due_week(now, due_day, due_time)
+    if started_on is not None and week + dt.timedelta(days=6) < started_on:
+        return None
+    return None if week in {week_start(w) for w in logged_weeks} else week

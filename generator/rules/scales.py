@@ -1,0 +1,44 @@
+"""rules.scales: converting between a scale's grades and point scores (P5's APS table); pure."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+
+def points_of(points: Mapping[str, float], grade: str) -> float | None:
+    """The point score of a grade, or None where the scale gives it none."""
+    return points.get(grade)
+
+
+def grade_for_points(grades: Sequence[str], points: Mapping[str, float], score: float) -> str | None:
+    """The highest grade whose points do not exceed `score` (so 26 APS is still 4C on the NC scale, where 4B needs 27).
+
+    None when the score is below every grade that has points.
+    """
+    best: str | None = None
+    for grade in grades:
+        value = points.get(grade)
+        if value is not None and value <= score:
+            best = grade
+    return best
+
+
+def convert(grade: str, source_points: Mapping[str, float], target_grades: Sequence[str],
+            target_points: Mapping[str, float]) -> str | None:
+    """A grade on one scale expressed on another through their shared point scores (NC level 4C → APS 25 → Stage 4 emerging)."""
+    value = source_points.get(grade)
+    return None if value is None else grade_for_points(target_grades, target_points, value)
+
+
+def increasing(grades: Sequence[str], points: Mapping[str, float]) -> list[str]:
+    """Grades whose points are not above the previous grade's: a scale's points must rise with it."""
+    out: list[str] = []
+    last: float | None = None
+    for grade in grades:
+        value = points.get(grade)
+        if value is None:
+            continue
+        if last is not None and value <= last:
+            out.append(grade)
+        last = value
+    return out
