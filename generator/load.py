@@ -188,7 +188,10 @@ class _Builder:
             if key_node.value == "<<" or key_node.tag == "tag:yaml.org,2002:merge":
                 self.problem(key_node, "yaml.merge", "merge keys ('<<') are not allowed; write the fields out in full")
                 continue
-            key = str(self.scalar(key_node))
+            if key_node.tag not in _SCALAR_TAGS:
+                self.problem(key_node, "yaml.tag", f"the tag '{key_node.tag}' is not allowed; remove it")
+                continue
+            key = str(key_node.value)  # keys are names: "on", "no" and "2026" stay words, never booleans or numbers
             if key in result:
                 first = self.located.key_positions[path + (key,)]
                 self.problem(key_node, "yaml.duplicate_key",

@@ -339,7 +339,7 @@ def _check_target(pupil: Pupil, subject_id: str, target: Any, doc: Located, site
     fft = pupil.baseline.fft.get(subject_id)
     for code, message in targets_rules.problems(labels, target.grade, target.was, list(approver.roles) if approver else None,
                                                 rules.lowered_only_by, fft if fft in labels else None, rules.floor == "fft"):
-        out.append(Diagnostic(doc.path, doc.at(path), f"pupil.{code}", f"targets.{subject_id}: {message}"))
+        out.append(Diagnostic(doc.path, doc.at(path + ("grade",)), f"pupil.{code}", f"targets.{subject_id}: {message}"))
     return out
 
 
