@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from . import markup
-from .derive import AttitudeRow, PupilFacts, SchoolFacts, SubjectRow
+from .derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
 from .rules.cohort import Share, share
-from .schema import PolicyMeta
+from .rules.skills import SkillsStatus
+from .schema import PolicyMeta, Pupil
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,19 @@ def school_header(school: SchoolFacts) -> SchoolHeader:
     return SchoolHeader(school.site.school, school.site.academic_year, school.current.name, school.as_of)
 
 
+@dataclass(frozen=True)
+class GradingKey:
+    """The scheme's colours and words for the key printed under every grid; the same for every audience."""
+
+    colours: dict[str, str]
+    labels: dict[str, str]
+
+
+def grading_key(school: SchoolFacts) -> GradingKey:
+    scheme = school.site.scheme
+    return GradingKey(dict(scheme.standing_colours), dict(scheme.attitude_labels))
+
+
 # --- families --------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class FamilySubject:
     grades: tuple[str | None, ...]
     latest: str | None
     standing: str | None
+    colour: str | None
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,7 @@ class FamilyProfile:
     """The half-term pupil profile: the pupil's own targets, progress, attitude and plan. Nothing staff-only or restricted."""
 
     header: SchoolHeader
+    key: GradingKey
     first_name: str
     last_name: str
     year: int
@@ -63,6 +79,8 @@ class FamilyProfile:
     terms: tuple[str, ...]
     subjects: tuple[FamilySubject, ...]
     attitude: tuple[AttitudeRow, ...]
+    criteria: tuple[CriteriaRow, ...]
+    skills: SkillsStatus | None
     plan_targets: tuple[FamilyTarget, ...]
     strategies: tuple[str, ...]
     review_on: dt.date | None
@@ -72,12 +90,12 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
     record = pupil.record
     plan = record.plan
     return FamilyProfile(
-        header=school_header(school),
+        header=school_header(school), key=grading_key(school),
         first_name=record.first_name, last_name=record.last_name, year=record.year, form=record.form,
         mentor=pupil.mentor_name if record.mentoring.status in ("active", "exited") else None,
         terms=tuple(t.name for t in school.terms),
-        subjects=tuple(FamilySubject(r.subject, r.target, r.grades, r.latest, r.standing) for r in pupil.subjects),
-        attitude=pupil.attitude,
+        subjects=tuple(FamilySubject(r.subject, r.target, r.grades, r.latest, r.standing, r.colour) for r in pupil.subjects),
+        attitude=pupil.attitude, criteria=pupil.criteria, skills=pupil.skills,
         plan_targets=tuple(FamilyTarget(t.text, t.by) for t in plan.targets) if plan else (),
         strategies=tuple(plan.strategies) if plan else (),
         review_on=plan.review_on if plan else None,
@@ -91,6 +109,7 @@ class StaffPupil:
     """A pupil's whole record for staff, notes rendered to sanitised HTML."""
 
     header: SchoolHeader
+    key: GradingKey
     facts: PupilFacts
     terms: tuple[str, ...]
     notes_html: tuple[Markup, ...]
@@ -99,14 +118,14 @@ class StaffPupil:
     referred_by: str | None
 
     @property
-    def record(self):  # type: ignore[no-untyped-def]
+    def record(self) -> Pupil:
         return self.facts.record
 
 
 def staff_pupil(school: SchoolFacts, pupil: PupilFacts) -> StaffPupil:
     record = pupil.record
     return StaffPupil(
-        header=school_header(school), facts=pupil, terms=tuple(t.name for t in school.terms),
+        header=school_header(school), key=grading_key(school), facts=pupil, terms=tuple(t.name for t in school.terms),
         notes_html=tuple(markup.to_html(m.notes, shift_headings=3) for m in record.meetings),
         contact_notes_html=tuple(markup.to_html(c.notes, shift_headings=3) for c in record.contacts),
         referred_by=school.staff_name(record.mentoring.referred_by),
