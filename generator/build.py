@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -56,6 +57,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     """Build every output into a staging folder and swap it in only when all of it succeeded."""
     root = root.resolve()
     out = out.resolve()
+    started = time.monotonic()
     checked = load_school(root)
     school = derive(root, checked, as_of)
     policies = tuple(views.policy(slug, meta, body) for slug, (meta, body, _line) in sorted(checked.policies.items()))
@@ -67,7 +69,9 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     css_paths = (templates / "shared" / "print.css",)
     css_digest = pdf.digest_files(css_paths)
     previous = read_state(out).get("pdf", {})
-    report(f"{len(checked.pupils)} pupils, {len(policies)} policies, as of {school.as_of.isoformat()}")
+    report(f"{len(checked.pupils)} pupils, {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
+           f"judged as of {school.now:%Y-%m-%d %H:%M}")
+    started = time.monotonic()
 
     with Staging(out) as staging:
         jobs_to_render: list[pdf.PdfJob] = []
@@ -88,12 +92,15 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         for audience in ("staff", "governors"):
             for asset in ASSETS:
                 staging.write(f"{audience}/assets/{asset}", (templates / "shared" / asset).read_bytes())
-        report(f"{pages} pages written; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+        report(f"{pages} pages rendered in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+        started = time.monotonic()
         workers = jobs or os.cpu_count() or 1
         for done, (dest, data) in enumerate(pdf.render_all(jobs_to_render, root, css_paths, workers), start=1):
             staging.write(dest, data)
             if done % 100 == 0:
                 report(f"{done}/{len(jobs_to_render)} PDFs")
+        if jobs_to_render:
+            report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with {min(workers, len(jobs_to_render))} worker(s)")
         staging.write(f"{STATE_DIR}/state.json", state_bytes({"pdf": keys}))
         staging.commit()
     return BuildResult(school.as_of, len(checked.pupils), pages, len(jobs_to_render), reused)

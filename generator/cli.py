@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import os
 import sys
 import time
@@ -102,7 +103,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from .serve import serve
 
-        serve(args.root, args.out or args.root / "output", port=args.port, jobs=args.jobs, as_of=args.as_of, report=_say)
+        try:
+            serve(args.root, args.out or args.root / "output", port=args.port, jobs=args.jobs, as_of=args.as_of, report=_say)
+        except OSError as err:
+            if err.errno != errno.EADDRINUSE:
+                raise
+            print(f"mentorsite: port {args.port} on 127.0.0.1 is already in use; choose another with --port", file=sys.stderr)
+            return 1
         return 0
     if args.command == "sample":
         from .sample import write_sample

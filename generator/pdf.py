@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,9 @@ class PdfJob:
 
 
 _worker: dict[str, Any] = {}
+
+SMALL_BATCH = 3
+"""Up to this many documents render in this process: starting a pool costs more than it saves."""
 
 
 def _make_fetcher(root: Path) -> Any:
@@ -59,10 +61,13 @@ def init_worker(root: str, css_paths: tuple[str, ...]) -> None:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    if _worker.get("key") == (root, css_paths, digest_files(Path(p) for p in css_paths)):
+        return  # a long-lived process (serve) keeps its fonts and parsed CSS between builds
     root_path = Path(root)
     fetcher = _make_fetcher(root_path)
     fonts = FontConfiguration()
     _worker.update(
+        key=(root, css_paths, digest_files(Path(p) for p in css_paths)),
         root=root_path,
         fetcher=fetcher,
         fonts=fonts,
@@ -95,12 +100,13 @@ def render_all(jobs: list[PdfJob], root: Path, css_paths: tuple[Path, ...], work
     if not jobs:
         return
     css = tuple(str(p) for p in css_paths)
-    if workers <= 1 or len(jobs) == 1:
+    if workers <= 1 or len(jobs) <= SMALL_BATCH:
         init_worker(str(root), css)
         for job in jobs:
             yield render_pdf(job)
         return
-    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    # spawn, not fork: serve runs watchdog threads, and a forked child of a threaded process can deadlock.
+    context = multiprocessing.get_context("spawn")
     chunk = max(1, min(8, len(jobs) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker, initargs=(str(root), css)) as pool:
         yield from pool.map(render_pdf, jobs, chunksize=chunk)
