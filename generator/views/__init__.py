@@ -1,0 +1,21 @@
+"""views: one view type per audience, holding only what that audience may see; the privacy boundary.
+
+Templates receive views and nothing else. A family's view has no field for
+referral reasons, notes, context or the UPN; the governors' view has no
+pupil in it at all, only suppressed aggregates. A template cannot leak what
+it was never given. No I/O in this package.
+
+- `common`: the running header and grading key every audience shares
+- `family`: the half-term pupil profile
+- `staff`: the intranet and staff documents
+- `governors`: the policy site and programme outcomes
+"""
+
+from .common import GradingKey, SchoolHeader, grading_key, school_header
+from .family import FamilyProfile, family_profile
+from .governors import GovernorsSite, Outcomes, Policy, governors_site, policy
+from .staff import StaffPupil, StaffSite, staff_pupil, staff_site
+
+__all__ = ["GradingKey", "SchoolHeader", "grading_key", "school_header", "FamilyProfile", "family_profile",
+           "GovernorsSite", "Outcomes", "Policy", "governors_site", "policy", "StaffPupil", "StaffSite",
+           "staff_pupil", "staff_site"]

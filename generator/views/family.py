@@ -1,0 +1,63 @@
+"""views.family: the half-term pupil profile for one pupil and their parents; nothing staff-only or restricted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
+from ..rules.skills import SkillsStatus
+from .common import GradingKey, SchoolHeader, grading_key, school_header
+
+
+@dataclass(frozen=True)
+class FamilySubject:
+    subject: str
+    target: str | None
+    grades: tuple[str | None, ...]
+    latest: str | None
+    standing: str | None
+    colour: str | None
+
+
+@dataclass(frozen=True)
+class FamilyTarget:
+    text: str
+    by: dt.date | None
+
+
+@dataclass(frozen=True)
+class FamilyProfile:
+    """The half-term pupil profile: the pupil's own targets, progress, attitude and plan. Nothing staff-only or restricted."""
+
+    header: SchoolHeader
+    key: GradingKey
+    first_name: str
+    last_name: str
+    year: int
+    form: str
+    mentor: str | None
+    terms: tuple[str, ...]
+    subjects: tuple[FamilySubject, ...]
+    attitude: tuple[AttitudeRow, ...]
+    criteria: tuple[CriteriaRow, ...]
+    skills: SkillsStatus | None
+    plan_targets: tuple[FamilyTarget, ...]
+    strategies: tuple[str, ...]
+    review_on: dt.date | None
+
+
+def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
+    record = pupil.record
+    plan = record.plan
+    return FamilyProfile(
+        header=school_header(school), key=grading_key(school),
+        first_name=record.first_name, last_name=record.last_name, year=record.year, form=record.form,
+        mentor=pupil.mentor_name if record.mentoring.status in ("active", "exited") else None,
+        terms=tuple(t.name for t in school.terms),
+        subjects=tuple(FamilySubject(r.subject, r.target, r.grades, r.latest, r.standing, r.colour) for r in pupil.subjects),
+        attitude=pupil.attitude, criteria=pupil.criteria, skills=pupil.skills,
+        plan_targets=tuple(FamilyTarget(t.text, t.by) for t in plan.targets) if plan else (),
+        strategies=tuple(plan.strategies) if plan else (),
+        review_on=plan.review_on if plan else None,
+    )
