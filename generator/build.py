@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import clock, pdf, views
+from . import clock, history, pdf, views
 from .derive import SchoolFacts, derive_school
 from .inputs import load_school
 from .plan import ASSETS, plan
 from .render import environments, render
 from .schema import Pupil
+from .views.history import policy_trail
 from .validate import Checked
 from .write import STATE_DIR, Staging, read_state, state_bytes
 
@@ -60,7 +61,11 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     started = time.monotonic()
     checked = load_school(root)
     school = derive(root, checked, as_of)
-    policies = tuple(views.policy(slug, meta, body) for slug, (meta, body, _line) in sorted(checked.policies.items()))
+    repo = history.read_history(root, ["pupils", "content/policies"])
+    policies = tuple(
+        views.policy(slug, meta, body, school.as_of,
+                     policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body))
+        for slug, (meta, body, _line) in sorted(checked.policies.items()))
     staff = views.staff_site(school)
     governors = views.governors_site(school, policies)
     outputs = plan(school, staff, governors)

@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from .diagnostics import InvalidInput
-from .write import BuildLocked
+from .write import BuildLocked, OutputRefused
 
 
 def _date(text: str) -> dt.date | dt.datetime:
@@ -53,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--jobs", type=_positive, default=None)
     serve.add_argument("--as-of", type=_date, default=None)
 
+    hist = commands.add_parser("history", help="show who changed a pupil's record, when, why and what")
+    hist.add_argument("file", type=Path, help="a pupil file, e.g. pupils/p001.yaml")
+    hist.add_argument("--root", type=Path, default=Path("."))
+
     sample = commands.add_parser("sample", help="write a synthetic school of N pupils into DIR")
     sample.add_argument("--pupils", type=_positive, required=True)
     sample.add_argument("--seed", type=int, default=2026)
@@ -73,13 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     except BuildLocked as err:
         print(f"mentorsite: {err}", file=sys.stderr)
         return 1
+    except OutputRefused as err:  # a wrong --out is a usage error; nothing was touched
+        print(f"mentorsite: {err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("mentorsite: stopped; the previous output is unchanged", file=sys.stderr)
         return 130
     except Exception as err:  # a bug, not bad input: say so in one line
         if os.environ.get("MENTORSITE_DEBUG"):
             traceback.print_exc()
-        print(f"mentorsite: internal error ({type(err).__name__}: {err}); the previous output is unchanged. "
+        detail = " ".join(str(err).split())  # one line, whatever the exception says
+        print(f"mentorsite: internal error ({type(err).__name__}: {detail}); the previous output is unchanged. "
               "Please report this with the command you ran (set MENTORSITE_DEBUG=1 for details).", file=sys.stderr)
         return 3
 
@@ -111,6 +119,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"mentorsite: port {args.port} on 127.0.0.1 is already in use; choose another with --port", file=sys.stderr)
             return 1
         return 0
+    if args.command == "history":
+        return _history(args.root, args.file)
     if args.command == "sample":
         from .sample import write_sample
 
@@ -118,6 +128,33 @@ def _run(args: argparse.Namespace) -> int:
         _say(f"wrote a sample school of {args.pupils} pupils to {args.dir}")
         return 0
     raise AssertionError(args.command)
+
+
+def _history(root: Path, file: Path) -> int:
+    """Print a pupil record's audit trail from git, newest first, field by field."""
+    from .build import check
+    from .history import read_history
+    from .views.history import pupil_trail
+
+    root = root.resolve()
+    target = file if file.is_absolute() else (Path.cwd() / file)
+    if not target.resolve().is_relative_to(root) or not target.is_file():
+        target = root / file
+    rel_path = target.resolve().relative_to(root).as_posix() if target.resolve().is_relative_to(root) else str(file)
+    if not (root / rel_path).is_file():
+        print(f"mentorsite: {rel_path}: no such file under {root}", file=sys.stderr)
+        return 1
+    checked = check(root)
+    trail = pupil_trail(read_history(root, [rel_path]), rel_path, checked.site)
+    if trail.note:
+        print(trail.note)
+    for entry in trail.entries:
+        print(f"{entry.date.isoformat()}  {entry.author}  {entry.commit}  {entry.message}")
+        for change in entry.changes:
+            print(f"    {change}")
+    if trail.available and not trail.entries:
+        print(f"{rel_path} has no committed history yet.")
+    return 0
 
 
 def _say(message: str) -> None:

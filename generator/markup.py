@@ -6,6 +6,7 @@ text into HTML, so there is one place to get script injection right.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ class Heading:
     level: int
     anchor: str
     text: str
+    """Plain text (templates escape it), not HTML."""
 
 
 @dataclass(frozen=True)
@@ -65,24 +67,67 @@ def render(text: str, *, shift_headings: int = 0) -> Rendered:
 
 
 def plain(text: str) -> str:
-    """Strip Markdown down to text for places that cannot hold HTML (PDF metadata, titles)."""
-    return nh3.clean(markdown.markdown(text), tags=set()).strip()
+    """Strip Markdown down to text for places that cannot hold HTML (PDF metadata, titles).
+
+    The result is plain text ('a < b', not 'a &lt; b'): templates escape it
+    once, as they do every other string.
+    """
+    return _text(markdown.markdown(text)).strip()
+
+
+def _text(fragment: str) -> str:
+    """An HTML fragment's text content, unescaped: tags (and script/style content) dropped."""
+    return html.unescape(nh3.clean(fragment, tags=set()))
 
 
 def _normalise(text: str) -> str:
-    """Word-processor habits, made into Markdown: '·' and '•' bullets become list items."""
+    """Word-processor habits, made into Markdown.
+
+    '·' and '•' bullets become list items, and a run of two or more lines
+    holding tabs (a table pasted from a word processor) becomes a Markdown
+    table with its first line as the header, rather than a code block.
+    """
     lines = []
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         stripped = line.lstrip()
         if stripped[:1] in ("•", "·", "◦", "▪") and stripped[1:2] in (" ", "\t"):
             line = line[: len(line) - len(stripped)] + "- " + stripped[2:].lstrip()
         lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(_tab_tables(lines))
+
+
+def _tab_tables(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            rows = [[cell.strip().replace("|", "\\|") for cell in row.strip("\t").split("\t")] for row in run]
+            width = max(len(r) for r in rows)
+            rows = [r + [""] * (width - len(r)) for r in rows]
+            if out and out[-1].strip():
+                out.append("")
+            out.append("| " + " | ".join(rows[0]) + " |")
+            out.append("|" + "---|" * width)
+            out.extend("| " + " | ".join(r) + " |" for r in rows[1:])
+            out.append("")
+        else:
+            out.extend(run)
+        run.clear()
+
+    for line in lines:
+        if "\t" in line.strip("\t ") and not line.startswith(("    ", "\t")):
+            run.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return out
 
 
 def _flatten(tokens: list[dict]) -> list[Heading]:
     out: list[Heading] = []
     for token in tokens:
-        out.append(Heading(int(token["level"]), str(token["id"]), nh3.clean(str(token["name"]), tags=set())))
+        out.append(Heading(int(token["level"]), str(token["id"]), _text(str(token["name"]))))
         out.extend(_flatten(token.get("children", [])))
     return out

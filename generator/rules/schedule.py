@@ -59,3 +59,32 @@ def log_overdue(logged_weeks: Iterable[dt.date], started_on: dt.date | None, now
     if started_on is not None and week + dt.timedelta(days=6) < started_on:
         return None
     return None if week in {week_start(w) for w in logged_weeks} else week
+
+
+def add_cycle(start: dt.date, cycle: str | None) -> dt.date | None:
+    """A review cycle written as words ('2 years', '18 months', 'annually') added to a date; None when it cannot be read."""
+    if not cycle:
+        return None
+    words = cycle.lower().replace("-", " ").split()
+    months = 0
+    if any(w.startswith("annual") or w == "yearly" for w in words):
+        months = 12
+    for number, unit in zip(words, words[1:]):
+        if number.isdigit() and unit.startswith("year"):
+            months = int(number) * 12
+        elif number.isdigit() and unit.startswith("month"):
+            months = int(number)
+    if not months:
+        return None
+    year, month = divmod(start.month - 1 + months, 12)
+    day = min(start.day, 28) if month + 1 == 2 else min(start.day, 30) if month + 1 in (4, 6, 9, 11) else start.day
+    return dt.date(start.year + year, month + 1, day)
+
+
+def policy_review(next_review: dt.date | None, today: dt.date, soon_days: int = 91) -> str:
+    """'overdue', 'due' (within a term, about 13 weeks) or 'current' — 'unknown' when no review date can be found (P4: a review date and cycle)."""
+    if next_review is None:
+        return "unknown"
+    if today > next_review:
+        return "overdue"
+    return "due" if (next_review - today).days <= soon_days else "current"
