@@ -152,7 +152,8 @@ def derive_pupil(pupil_id: str, pupil: Pupil, site: Site, terms: tuple[HalfTerm,
         criteria=criteria_rows, skills=skills_status, next_review=due_review, next_meeting=due_meeting,
         last_meeting=max((x.date for x in pupil.meetings), default=None), actions=(),
     )
-    return PupilFacts(**{**facts.__dict__, "actions": _actions(facts, scheme, now)})
+    spans = [(t.start, t.end) for t in site.half_terms]
+    return PupilFacts(**{**facts.__dict__, "actions": _actions(facts, scheme, now, spans)})
 
 
 def _subject_row(subject_id: str, name: str, scale: tuple[str, ...], pupil: Pupil, terms: tuple[HalfTerm, ...],
@@ -194,7 +195,7 @@ def _criteria_row(subject: str, record: CriteriaRecord, scheme: Scheme) -> Crite
                        marks=record.marks, next_targets=tuple(criteria.next_targets(record.record)))
 
 
-def _actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime) -> tuple[Action, ...]:
+def _actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime, terms: list[tuple[dt.date, dt.date]]) -> tuple[Action, ...]:
     """What the dashboard lists for this pupil, each from one policy rule."""
     pupil, pid = facts.record, facts.id
     m = pupil.mentoring
@@ -202,12 +203,18 @@ def _actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime) -> tuple[Actio
     if m.status == "referred":
         out.append(Action(pid, "referral.new", "Referred: allocate a mentor and write to home", m.referred_on))
     if m.status == "active":
-        out += _due_actions(facts, scheme, now)
+        out += _due_actions(facts, scheme, now, terms)
     ongoing = {i.subject for i in pupil.interventions if i.outcome == "ongoing"}
-    if scheme.below_target_needs_intervention and m.status in ("referred", "active") and None not in ongoing:
+    checked = scheme.below_target_needs_intervention
+    in_scope = checked == "all" or (checked is True and m.status in ("referred", "active"))
+    if in_scope and None not in ongoing:
         for row in facts.subjects:
             if row.standing == "below" and row.subject_id not in ongoing:
                 out.append(Action(pid, "below.no_intervention", f"Below target in {row.subject} with no active intervention"))
+    if scheme.raise_when_exceeded and m.status in ("referred", "active"):
+        for row in facts.subjects:
+            if row.standing == "above":
+                out.append(Action(pid, "target.raise", f"Above target in {row.subject} ({row.latest} against {row.target}): raise the target"))
     for row in facts.subjects:
         if row.pace == "behind" and m.status in ("referred", "active"):
             out.append(Action(pid, "progress.behind",
@@ -223,7 +230,7 @@ def _actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime) -> tuple[Actio
     return tuple(out)
 
 
-def _due_actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime) -> list[Action]:
+def _due_actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime, terms: list[tuple[dt.date, dt.date]]) -> list[Action]:
     """Reviews (P2), formal meetings (P4) and weekly logs (P3) that are due or overdue for an active mentee."""
     pid, today, out = facts.id, now.date(), []
     due = facts.next_review
@@ -234,10 +241,12 @@ def _due_actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime) -> list[Ac
     if schedule.is_overdue(facts.next_meeting, today):
         out.append(Action(pid, "meeting.overdue", f"Formal mentor meeting overdue since {facts.next_meeting:%d %b %Y}", facts.next_meeting))
     rule = scheme.weekly_log
-    if rule is not None:
+    started = facts.record.mentoring.started_on
+    if rule is not None and started is not None:
         hour, minute = (int(x) for x in rule.due_time.split(":"))
-        week = schedule.log_overdue([log.week_of for log in facts.record.weekly_logs], facts.record.mentoring.started_on,
-                                    now, rule.due_day, dt.time(hour, minute))
-        if week is not None:
-            out.append(Action(pid, "log.overdue", f"Weekly log for the week of {week:%d %b} is overdue", week))
+        missing = schedule.logs_missing([log.week_of for log in facts.record.weekly_logs], started, now, rule.due_day,
+                                        dt.time(hour, minute), terms)
+        if missing:
+            more = f" (and {len(missing) - 1} earlier week{'s' if len(missing) > 2 else ''})" if len(missing) > 1 else ""
+            out.append(Action(pid, "log.overdue", f"Weekly log for the week of {missing[-1]:%d %b} is overdue{more}", missing[-1]))
     return out

@@ -147,7 +147,10 @@ class Scheme(Strict):
     targets: TargetRules = Field(default_factory=TargetRules)
     criteria: CriteriaScheme | None = None
     basic_skills: BasicSkillsScheme | None = None
-    below_target_needs_intervention: bool = True
+    below_target_needs_intervention: bool | Literal["all"] = True
+    """P4: below target triggers intervention — for mentees (true), for every pupil ('all'), or not checked (false)."""
+    raise_when_exceeded: bool = True
+    """P4, P5: a target is raised when the pupil is above it."""
     exit_when_targets_met: bool = True
 
 

@@ -169,3 +169,10 @@ def test_rules_do_no_io_and_import_neither_pydantic_nor_jinja() -> None:
         attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
         assert not (imported | calls) & forbidden, path.name
         assert not attributes & {"today", "now", "utcnow", "time_ns", "monotonic"}, f"{path.name} reads the clock"
+
+
+def test_every_missing_school_week_is_listed_and_holidays_owe_nothing() -> None:
+    terms = [(dt.date(2026, 9, 3), dt.date(2026, 10, 23)), (dt.date(2026, 11, 2), dt.date(2026, 12, 18))]
+    logged = [dt.date(2026, 10, 12)]
+    missing = schedule.logs_missing(logged, dt.date(2026, 10, 5), dt.datetime(2026, 11, 9, 14, 0), "monday", dt.time(13), terms)
+    assert missing == [dt.date(2026, 10, 5), dt.date(2026, 10, 19), dt.date(2026, 11, 2)]  # 26 Oct is half term

@@ -51,7 +51,7 @@ def log_due_week(now: dt.datetime, due_day: str, due_time: dt.time) -> tuple[dt.
 
 def log_overdue(logged_weeks: Iterable[dt.date], started_on: dt.date | None, now: dt.datetime,
                 due_day: str, due_time: dt.time) -> dt.date | None:
-    """The week whose log is overdue at `now` (Monday of that week), or None.
+    """The newest week whose log is overdue at `now` (Monday of that week), or None.
 
     A week before mentoring started owes no log.
     """
@@ -59,6 +59,27 @@ def log_overdue(logged_weeks: Iterable[dt.date], started_on: dt.date | None, now
     if started_on is not None and week + dt.timedelta(days=6) < started_on:
         return None
     return None if week in {week_start(w) for w in logged_weeks} else week
+
+
+def logs_missing(logged_weeks: Iterable[dt.date], started_on: dt.date, now: dt.datetime, due_day: str,
+                 due_time: dt.time, terms: Iterable[tuple[dt.date, dt.date]]) -> list[dt.date]:
+    """Every school week since mentoring started whose log deadline has passed with no log, oldest first.
+
+    P3: a log per week, due by Monday lunchtime for the week before. Weeks
+    with no school day in any half term (holidays) owe nothing.
+    """
+    newest, _deadline = log_due_week(now, due_day, due_time)
+    logged = {week_start(w) for w in logged_weeks}
+    spans = list(terms)
+    missing = []
+    week = week_start(started_on)
+    while week <= newest:
+        friday = week + dt.timedelta(days=4)
+        in_term = any(start <= friday and week <= end for start, end in spans)
+        if in_term and week not in logged:
+            missing.append(week)
+        week += dt.timedelta(days=7)
+    return missing
 
 
 def add_cycle(start: dt.date, cycle: str | None) -> dt.date | None:
