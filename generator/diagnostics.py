@@ -34,8 +34,8 @@ class Diagnostic:
         return f"{self.path}:{self.position.line}:{self.position.column}: {text} [{self.code}]"
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.position.line, self.position.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.position.line, self.position.column, self.code, self.message)
 
 
 class InvalidInput(Exception):

@@ -15,8 +15,34 @@ from .validate import Checked, check_policy, check_pupil, check_site, parse_mode
 
 
 def rel(root: Path, path: Path) -> str:
-    """A path as messages show it: relative to the root, '/'-separated."""
-    return path.relative_to(root).as_posix()
+    """A path as messages show it: relative to the root, '/'-separated, on one printable line.
+
+    A file name may hold bytes that are not UTF-8, line breaks or terminal
+    escapes; they are shown as backslash escapes so every message stays one
+    harmless line.
+    """
+    text = path.relative_to(root).as_posix().encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _outside(root: Path, path: Path, rel_path: str) -> list[Diagnostic]:
+    """A link to a file outside the root is refused: its text could end up published or echoed in a message."""
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        inside = False
+    if inside:
+        return []
+    return [Diagnostic(rel_path, Position(1, 1), "file.outside_root",
+                       "this file is a link to a file outside the school's folder; copy the file in instead")]
+
+
+def _name_problem(root: Path, path: Path, rel_path: str, what: str) -> list[Diagnostic]:
+    """The file's stem must be a safe id; a name that is not even printable is described, not echoed."""
+    if rel_path != path.relative_to(root).as_posix():
+        return [Diagnostic(rel_path, Position(1, 1), f"{what}.id.slug",
+                           "file name holds characters that cannot be shown; rename it using lower-case letters, digits and hyphens")]
+    return slug_problem(rel_path, path.stem, what)
 
 
 def load_school(root: Path) -> Checked:
@@ -26,7 +52,9 @@ def load_school(root: Path) -> Checked:
     if not site_path.is_file():
         raise InvalidInput([Diagnostic("site.yaml", Position(1, 1), "site.missing",
                                        f"no site.yaml in {root}; is --root the school's folder?")])
-    site_doc = _attempt(lambda: load_yaml(site_path, "site.yaml"), problems)
+    outside = _outside(root, site_path, "site.yaml")
+    problems += outside
+    site_doc = None if outside else _attempt(lambda: load_yaml(site_path, "site.yaml", example="school"), problems)
     site: Site | None = None
     if site_doc is not None:
         site, found = parse_model(Site, site_doc, "site")
@@ -42,14 +70,16 @@ def load_school(root: Path) -> Checked:
         if path.name.startswith(".") or path.is_dir():
             continue
         rel_path = rel(root, path)
-        if path.suffix == ".yml":
+        if path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml":
             problems.append(Diagnostic(rel_path, Position(1, 1), "pupil.file.extension",
-                                       f"pupil files end in .yaml; rename it to {path.stem}.yaml"))
+                                       f"pupil files end in .yaml; rename it to {rel_path.rsplit('/', 1)[-1][:-len(path.suffix)]}.yaml"))
             continue
         if path.suffix != ".yaml":
             continue
-        problems += slug_problem(rel_path, path.stem, "pupil")
-        doc = _attempt(lambda: load_yaml(path, rel_path), problems)
+        problems += _name_problem(root, path, rel_path, "pupil")
+        outside = _outside(root, path, rel_path)
+        problems += outside
+        doc = None if outside else _attempt(lambda: load_yaml(path, rel_path), problems)
         if doc is None:
             continue
         record, found = parse_model(Pupil, doc, "pupil")
@@ -75,10 +105,20 @@ def _markdown_dir(root: Path, folder: str, model: type[PolicyMeta] | type[Letter
                   problems: list[Diagnostic]) -> dict[str, tuple[object, str, int]]:
     found: dict[str, tuple[object, str, int]] = {}
     directory = root / folder
-    for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
+    for path in sorted(directory.glob("*")) if directory.is_dir() else []:
+        if path.name.startswith(".") or path.is_dir():
+            continue
         rel_path = rel(root, path)
-        problems += slug_problem(rel_path, path.stem, area)
-        source = _attempt(lambda: load_markdown(path, rel_path), problems)
+        if path.suffix.lower() in (".md", ".markdown") and path.suffix != ".md":
+            problems.append(Diagnostic(rel_path, Position(1, 1), f"{area}.file.extension",
+                                       f"{area} files end in .md; rename it to {rel_path.rsplit('/', 1)[-1][:-len(path.suffix)]}.md"))
+            continue
+        if path.suffix != ".md":
+            continue
+        problems += _name_problem(root, path, rel_path, area)
+        outside = _outside(root, path, rel_path)
+        problems += outside
+        source = None if outside else _attempt(lambda: load_markdown(path, rel_path), problems)
         if source is None:
             continue
         meta, errors = parse_model(model, source.meta, area)

@@ -8,6 +8,9 @@ diagnostic.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,21 @@ MAX_BYTES = 2_000_000
 
 MAX_DEPTH = 24
 """No record needs deeper nesting; a deeper one would only exhaust the stack."""
+
+_ABORT_DEPTH = 100
+"""Nesting at which reading stops at once: libyaml's composer recurses in C and would crash the process."""
+
+MAX_NODES = 100_000
+"""A pupil file holds a few hundred values; this many is a mistake (or an attack) and would take minutes."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters no text file of ours may hold: C0/C1 controls (tab, line breaks, \\v and \\f aside), surrogates, non-characters."""
+
+_VALUE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""The same for a loaded value, where YAML escapes such as "\\0" or "\\e" can produce them."""
+
+_LINE_SEPARATOR = re.compile(r"[\u2028\u2029]")
+"""Unicode line and paragraph separators: line breaks to YAML, invisible in an editor."""
 
 KeyPath = tuple[str | int, ...]
 
@@ -76,35 +94,57 @@ class MarkdownSource:
 
 
 def read_text(abs_path: Path, rel_path: str) -> str:
-    """Read a UTF-8 file; non-UTF-8 bytes, empty and huge files are located errors."""
+    """Read a UTF-8 text file; non-UTF-8 bytes, control characters, empty and huge files are located errors."""
     try:
-        raw = abs_path.read_bytes()
+        info = abs_path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise InvalidInput([_diag(rel_path, 1, 1, "file.unreadable", "this is not a regular file; replace it with a text file")])
+        with open(abs_path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+            size = max(os.fstat(handle.fileno()).st_size, len(raw))
     except OSError as err:
-        raise InvalidInput([_diag(rel_path, 1, 1, "file.unreadable", f"cannot read the file: {err.strerror}")])
+        raise InvalidInput([_diag(rel_path, 1, 1, "file.unreadable", f"cannot read the file: {err.strerror or err}")])
     if len(raw) > MAX_BYTES:
         raise InvalidInput([_diag(rel_path, 1, 1, "file.too_large",
-                                  f"file is {len(raw):,} bytes; at most {MAX_BYTES:,} are allowed — is this the right file?")])
+                                  f"file is {size:,} bytes; at most {MAX_BYTES:,} are allowed — is this the right file?")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, err.start) + 1
+        column = len(raw[line_start:err.start].decode("utf-8", "replace")) + 1  # characters, as an editor counts
         raise InvalidInput([_diag(rel_path, line, column, "file.encoding",
                                   f"byte 0x{raw[err.start]:02x} is not UTF-8; save the file as UTF-8 text")])
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise InvalidInput([_diag(rel_path, line, column, "file.control",
+                                  f"the file holds the control character {_codepoint(bad.group())}, which is not text; "
+                                  "delete it or retype the line")])
+    return text
 
 
-def load_yaml(abs_path: Path, rel_path: str) -> Located:
-    """Load one YAML file that must hold a mapping."""
+def load_yaml(abs_path: Path, rel_path: str, example: str = "first_name") -> Located:
+    """Load one YAML file that must hold a mapping; `example` is a field the empty-file message suggests."""
     text = read_text(abs_path, rel_path)
     if not text.strip():
-        raise InvalidInput([_diag(rel_path, 1, 1, "file.empty", "file is empty; expected a mapping of fields such as 'first_name: …'")])
+        raise InvalidInput([_diag(rel_path, 1, 1, "file.empty", f"file is empty; expected a mapping of fields such as '{example}: …'")])
     return parse_yaml(text, rel_path)
 
 
 def parse_yaml(text: str, rel_path: str, line_offset: int = 0) -> Located:
     """Parse YAML text into a `Located`; `line_offset` shifts positions (front matter)."""
+    separator = _LINE_SEPARATOR.search(text)
+    if separator:  # YAML counts it as a line break, so every later line number would be off by one
+        line = text.count("\n", 0, separator.start()) + 1 + line_offset
+        column = separator.start() - (text.rfind("\n", 0, separator.start()) + 1) + 1
+        raise InvalidInput([_diag(rel_path, line, column, "file.control",
+                                  f"the file holds an invisible {_codepoint(separator.group())}, often pasted from a web page "
+                                  "or word processor; delete it or retype the line")])
     try:
+        _measure(text, rel_path, line_offset)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -119,29 +159,75 @@ def parse_yaml(text: str, rel_path: str, line_offset: int = 0) -> Located:
         column = position - (before.rfind("\n") + 1) + 1
         raise InvalidInput([_diag(rel_path, line, column, "yaml.syntax",
                                   "the file holds a control character YAML cannot read; delete it or retype the line")])
+    except RecursionError:  # the pure-Python composer recurses; _measure should have stopped this first
+        raise InvalidInput([_too_deep(rel_path, 1 + line_offset, 1)])
     located = Located(rel_path, None)
     if node is None:
         return located
     builder = _Builder(located, line_offset)
-    located.data = builder.build(node, (), 0)
+    try:
+        located.data = builder.build(node, (), 0)
+    except RecursionError:  # pragma: no cover - the depth limits make this unreachable
+        raise InvalidInput([_too_deep(rel_path, 1 + line_offset, 1)])
     if builder.problems:
         raise InvalidInput(builder.problems)
     return located
 
 
+def _measure(text: str, rel_path: str, line_offset: int) -> None:
+    """Walk the parser's events (no recursion) and stop before composing anything too deep or too big.
+
+    Nesting just past `MAX_DEPTH` is left to the builder, which reports it
+    together with any other problem in the file; nesting past `_ABORT_DEPTH`
+    is reported here, at the first node deeper than `MAX_DEPTH`, because
+    libyaml's composer would overflow the C stack on it.
+    """
+    depth = nodes = 0
+    first_too_deep: yaml.Mark | None = None
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+            nodes += 1
+            if nodes > MAX_NODES:
+                mark = event.start_mark
+                raise InvalidInput([_diag(rel_path, mark.line + 1 + line_offset, mark.column + 1, "yaml.too_big",
+                                          f"the file holds more than {MAX_NODES:,} values; a record is never this large — "
+                                          "is this the right file?")])
+        if isinstance(event, yaml.CollectionStartEvent):
+            if depth > MAX_DEPTH and first_too_deep is None:
+                first_too_deep = event.start_mark
+            depth += 1
+            if depth > _ABORT_DEPTH:
+                assert first_too_deep is not None
+                raise InvalidInput([_too_deep(rel_path, first_too_deep.line + 1 + line_offset, first_too_deep.column + 1)])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _too_deep(path: str, line: int, column: int) -> Diagnostic:
+    return _diag(path, line, column, "yaml.too_deep",
+                 f"nested more than {MAX_DEPTH} levels deep; records are never this deep — check the indentation")
+
+
 def load_markdown(abs_path: Path, rel_path: str) -> MarkdownSource:
     """Split `---` front matter from the body, keeping the body's line offset."""
-    text = read_text(abs_path, rel_path).replace("\r\n", "\n")
+    text = read_text(abs_path, rel_path).replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        return MarkdownSource(Located(rel_path, None, {(): Position(1, 1)}), text, 1)
+        body = _breaks(text)
+        return MarkdownSource(Located(rel_path, None, {(): Position(1, 1)}), body, 1)
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
             meta = parse_yaml("\n".join(lines[1:index]) + "\n", rel_path, line_offset=1)
             meta.positions.setdefault((), Position(1, 1))
-            return MarkdownSource(meta, "\n".join(lines[index + 1:]), index + 2)
+            body = _breaks("\n".join(lines[index + 1:]))
+            return MarkdownSource(meta, body, index + 2)
     raise InvalidInput([_diag(rel_path, 1, 1, "frontmatter.unclosed",
                               "front matter starts with '---' but no closing '---' line follows; add one after the last field")])
+
+
+def _breaks(body: str) -> str:
+    """Word processors' line and page breaks (\\v, \\f, U+2028, U+2029), pasted into a Markdown body, become line breaks."""
+    return re.sub(r"[\v\f\u2028\u2029]", "\n", body)
 
 
 class _Builder:
@@ -174,6 +260,8 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self.problem(node, "yaml.tag", f"the tag '{node.tag}' is not allowed; remove it")
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
@@ -192,6 +280,8 @@ class _Builder:
                 self.problem(key_node, "yaml.tag", f"the tag '{key_node.tag}' is not allowed; remove it")
                 continue
             key = str(key_node.value)  # keys are names: "on", "no" and "2026" stay words, never booleans or numbers
+            if not self.printable(key_node, key):
+                continue
             if key in result:
                 first = self.located.key_positions[path + (key,)]
                 self.problem(key_node, "yaml.duplicate_key",
@@ -200,6 +290,14 @@ class _Builder:
             self.located.key_positions[path + (key,)] = self.pos(key_node)
             result[key] = self.build(value_node, path + (key,), depth + 1)
         return result
+
+    def printable(self, node: yaml.Node, text: str) -> bool:
+        """A quoted escape ("\\0", "\\e", "\\x07") can put a control character in a value; it would end up in HTML, PDFs and messages."""
+        bad = _VALUE_CONTROL.search(text)
+        if bad:
+            self.problem(node, "value.control", f"the text holds the control character {_codepoint(bad.group())}, "
+                         "which is not text (a quoted escape such as \"\\0\" or \"\\e\" writes one); remove it")
+        return bad is None
 
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag not in _SCALAR_TAGS:
@@ -211,11 +309,21 @@ class _Builder:
             if node.tag == "tag:yaml.org,2002:timestamp":
                 self.problem(node, "value.date", f"'{node.value}' is not a real date; expected YYYY-MM-DD, e.g. 2026-09-14")
             else:
-                self.problem(node, "value.scalar", f"cannot read '{node.value}'")
+                shown = node.value if len(node.value) <= 40 else node.value[:37] + "…"
+                self.problem(node, "value.scalar", f"cannot read '{shown}'; quote it if it is text")
+            return None
+        if isinstance(value, str) and not self.printable(node, value):
             return None
         if isinstance(value, dt.datetime):
             return value.date() if (value.hour, value.minute, value.second) == (0, 0, 0) else value
         return value
+
+
+def _codepoint(char: str) -> str:
+    names = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\x08": "backspace", "\x0b": "vertical tab", "\x0c": "form feed",
+             "\u2028": "line separator", "\u2029": "paragraph separator"}
+    name = names.get(char)
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
 
 
 def _char_at(text: str, line: int, column: int) -> str:
@@ -234,6 +342,8 @@ def _syntax_message(err: yaml.MarkedYAMLError, at: str) -> str:
         return "expected 'key: value' on this line; check the colon and the indentation of the lines above"
     if "expected <block end>" in problem or "did not find expected key" in problem:
         return "the indentation here does not match the lines above; line up keys of the same block with spaces"
+    if "found another document" in problem:
+        return "a second document starts here ('---'); a file holds one record, so remove this line or move what follows to its own file"
     if "found undefined alias" in problem or "found unhashable key" in problem:
         return problem
     return f"YAML syntax error: {problem}"

@@ -25,6 +25,15 @@ _ALLOWED_ATTRIBUTES = {
     "h5": {"id"}, "h6": {"id"}, "ol": {"start"}, "div": {"class"}, "span": {"class"},
 }
 _URL_SCHEMES = {"https", "http", "mailto", "tel"}
+_VOID = {"area", "base", "br", "col", "embed", "frame", "hr", "image", "img", "input", "keygen", "link", "meta", "param",
+         "source", "track", "wbr"}
+"""Elements that never have content: the sanitiser can drop any of them without losing text."""
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?=[\s/>]|$)")
+"""A start or end tag in Markdown's output (which holds raw HTML only where someone typed it)."""
+
+_BOGUS = re.compile(r"<!--|<[!?]|</(?![A-Za-z])")
+"""Openings an HTML parser reads as a comment, up to '-->' or the next '>'."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ def _converter() -> markdown.Markdown:
 
 
 def to_html(text: str, *, shift_headings: int = 0) -> Markup:
-    """Markdown → HTML with scripts, handlers, iframes and `javascript:` links removed."""
+    """Markdown → HTML with handlers, embeds and `javascript:` links removed, and script/style/iframe tags shown as text."""
     return render(text, shift_headings=shift_headings).html
 
 
@@ -60,10 +69,45 @@ def render(text: str, *, shift_headings: int = 0) -> Rendered:
     raw = converter.convert(_normalise(text))
     if shift_headings:
         raw = re.sub(r"<(/?)h([1-6])", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", raw)
+    raw = _defuse(raw)
     clean = nh3.clean(raw, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_URL_SCHEMES,
                       link_rel="noopener noreferrer", strip_comments=True)
     headings = tuple(_flatten(getattr(converter, "toc_tokens", [])))
     return Rendered(Markup(clean), headings)
+
+
+def _defuse(raw: str) -> str:
+    """Show as text the raw HTML that the sanitiser would otherwise let swallow the text after it.
+
+    A tag outside the allow-list that can have content is shown as typed:
+    removed, `<script>` or `<style>` would take everything after them with
+    it (a note saying "wrote <script> in an essay" would lose its end), and
+    SVG/MathML names such as `<text>` or `<use>`, unclosed, do the same; an
+    `<iframe>` would turn the rest into markup source. Void tags (`<img>`,
+    `<link>`, what Markdown's `![x](…)` makes) are left for the sanitiser to
+    drop. A closed HTML comment stays a comment (stripped: a hidden note in a
+    policy stays hidden); an unclosed one, and `<?`, `<!x`, `</3`, which a
+    parser reads as comments up to the next '>', are shown.
+    """
+
+    def tag(match: re.Match[str]) -> str:
+        name = match.group(2).lower()
+        return match.group() if name in _ALLOWED_TAGS or name in _VOID else "&lt;" + match.group()[1:]
+
+    raw = _TAG.sub(tag, raw)
+    out, at = [], 0
+    for match in _BOGUS.finditer(raw):
+        if match.start() < at:
+            continue
+        if match.group() == "<!--":
+            end = raw.find("-->", match.end())
+            if end != -1:
+                out.append(raw[at:end + 3])
+                at = end + 3
+                continue
+        out.append(raw[at:match.start()] + "&lt;")
+        at = match.start() + 1
+    return "".join(out) + raw[at:]
 
 
 def plain(text: str) -> str:

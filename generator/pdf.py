@@ -4,13 +4,17 @@ Each worker loads WeasyPrint, the fonts and the print CSS once, then renders
 one document per call: one pupil per document, never many pupils split
 afterwards (that would carry one pupil's drawing objects into another's
 file). Resources may come only from inside the root; nothing from the network.
+
+The pool is started by `warm_up` as soon as the inputs are valid, so the
+workers import WeasyPrint and parse the CSS while the build derives facts
+and renders HTML, and it lives on between builds of the same root (serve).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -27,15 +31,31 @@ class PdfJob:
 
 
 _worker: dict[str, Any] = {}
+_pool: dict[str, Any] = {}
+"""This process's pool of workers, with the (root, css paths, workers) it was started for."""
 
 SMALL_BATCH = 3
-"""Up to this many documents render in this process: starting a pool costs more than it saves."""
+"""Up to this many documents render in this process when no pool is running: starting one costs more than it saves."""
+
+WARM_UP_HTML = '<html lang="en-GB"><body><h1>Warm-up</h1><p><b>▲ ● ▼ ✓ ~ ✗</b> 1–9</p><table><tr><td>x</td></tr></table></body></html>'
+"""Rendered once by each new worker, off the clock, so the first real document does not pay for cold font caches."""
+
+
+BASE_URL = "file:///mentorsite-root/"
+"""What documents resolve relative URLs against, instead of the root's real path.
+
+A relative link in a policy ends up as a link in its PDF; resolved against
+the real root it would print the build machine's folder names into a public
+document and make the bytes depend on where the school is checked out. The
+fetcher maps this prefix back to the root.
+"""
 
 
 def _make_fetcher(root: Path) -> Any:
     from weasyprint.urls import URLFetcher
 
     root_resolved = root.resolve()
+    virtual = BASE_URL.removeprefix("file://")
 
     class RootOnlyFetcher(URLFetcher):  # type: ignore[misc]
         """Serves files from inside the root and data: URIs; refuses http(s), file:// escapes and everything else."""
@@ -43,45 +63,66 @@ def _make_fetcher(root: Path) -> Any:
         def fetch(self, url: str, headers: Any = None) -> Any:
             from urllib.parse import unquote, urlsplit
 
-            scheme = urlsplit(url).scheme.lower()
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
             if scheme == "data":
                 return super().fetch(url, headers)
-            if scheme != "file":
+            if scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise ValueError(f"refused to fetch {url!r}: only files inside the root may be embedded")
-            path = Path(unquote(urlsplit(url).path)).resolve()
+            raw = unquote(parts.path)
+            if raw.startswith(virtual) or raw == virtual.rstrip("/"):
+                raw = str(root_resolved / raw[len(virtual):])
+            if not raw.startswith("/") or "\0" in raw:
+                raise ValueError(f"refused to fetch {url!r}: not an absolute file path")
+            path = Path(raw).resolve()  # follows links and '..': what is checked is what is opened
             if not path.is_relative_to(root_resolved):
                 raise ValueError(f"refused to fetch {url!r}: it is outside the root")
-            return super().fetch(url, headers)
+            return super().fetch(path.as_uri(), headers)
 
     return RootOnlyFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
 def init_worker(root: str, css_paths: tuple[str, ...]) -> None:
-    """Pool initializer: pay WeasyPrint's import, font set-up and CSS parse once per process."""
+    """Pay WeasyPrint's import, font set-up and CSS parse once per process; again only if the CSS changed."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    if _worker.get("key") == (root, css_paths, digest_files(Path(p) for p in css_paths)):
+    key = (root, css_paths, digest_files(Path(p) for p in css_paths))
+    if _worker.get("key") == key:
         return  # a long-lived process (serve) keeps its fonts and parsed CSS between builds
     root_path = Path(root)
     fetcher = _make_fetcher(root_path)
     fonts = FontConfiguration()
     _worker.update(
-        key=(root, css_paths, digest_files(Path(p) for p in css_paths)),
+        key=key,
         root=root_path,
         fetcher=fetcher,
         fonts=fonts,
         css=[CSS(filename=p, font_config=fonts, url_fetcher=fetcher) for p in css_paths],
+        cache={},
     )
+
+
+def _start_worker(root: str, css_paths: tuple[str, ...]) -> None:
+    """Pool initializer: load everything, then render one small document so caches are warm before the first job."""
+    init_worker(root, css_paths)
+    render_pdf(PdfJob("warm-up.pdf", WARM_UP_HTML))
 
 
 def render_pdf(job: PdfJob) -> tuple[str, bytes]:
     """Render one document in this worker; returns (dest, pdf bytes)."""
     from weasyprint import HTML
 
-    document = HTML(string=job.html, base_url=_worker["root"].as_uri() + "/", url_fetcher=_worker["fetcher"])
-    pdf = document.write_pdf(stylesheets=_worker["css"], font_config=_worker["fonts"], **PDF_OPTIONS)
+    document = HTML(string=job.html, base_url=BASE_URL, url_fetcher=_worker["fetcher"])
+    pdf = document.write_pdf(stylesheets=_worker["css"], font_config=_worker["fonts"], cache=_worker["cache"], **PDF_OPTIONS)
     return job.dest, pdf
+
+
+def _render_task(task: tuple[PdfJob, str, tuple[str, ...]]) -> tuple[str, bytes]:
+    """One job in a pool worker; reloads the CSS first if it changed since the worker started (serve)."""
+    job, root, css_paths = task
+    init_worker(root, css_paths)
+    return render_pdf(job)
 
 
 def job_key(job: PdfJob, css_digest: str) -> str:
@@ -89,27 +130,68 @@ def job_key(job: PdfJob, css_digest: str) -> str:
     import weasyprint
 
     digest = hashlib.sha256()
-    for part in (weasyprint.__version__, repr(sorted(PDF_OPTIONS.items())), css_digest, job.html):
+    for part in (weasyprint.__version__, repr(sorted(PDF_OPTIONS.items())), BASE_URL, css_digest, job.html):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
 
 
+def warm_up(root: Path, css_paths: tuple[Path, ...], workers: int) -> None:
+    """Start the worker processes now, so they load WeasyPrint, fonts and CSS while the build is still rendering HTML."""
+    if workers > 1:
+        _workers(str(root), tuple(str(p) for p in css_paths), workers)
+
+
+def _workers(root: str, css: tuple[str, ...], workers: int) -> Any:
+    """The running pool for this root, CSS and size, started if there is none (and any other one stopped)."""
+    key = (root, css, workers)
+    if _pool.get("key") != key:
+        shutdown()
+        # spawn, not fork: serve runs watchdog threads, and a forked child of a threaded process can deadlock.
+        # (A fork server would save each worker's imports, but its workers are not this process's children,
+        # so their CPU time and memory would vanish from `time` and `getrusage`, which the benchmarks read.)
+        context = multiprocessing.get_context("spawn")
+        _pool.update(key=key, pool=context.Pool(workers, initializer=_start_worker, initargs=(root, css)))
+    return _pool["pool"]
+
+
+def shutdown() -> None:
+    """Stop this process's workers, if any (at exit, or before starting a pool for another root)."""
+    pool = _pool.pop("pool", None)
+    _pool.pop("key", None)
+    if pool is not None:
+        pool.terminate()
+        pool.join()
+
+
+atexit.register(shutdown)
+
+
 def render_all(jobs: list[PdfJob], root: Path, css_paths: tuple[Path, ...], workers: int) -> Iterator[tuple[str, bytes]]:
-    """Render every job, in `workers` processes (or in this one when 1); yields as each finishes."""
+    """Render every job, in `workers` processes (or in this one when 1); yields each (dest, bytes) as it finishes.
+
+    Longest documents go first (HTML length stands in for cost), so the
+    last to finish are short ones and no worker idles while another ends a
+    long register. Results come back in completion order: callers key them
+    by path, so the bytes written do not depend on the order.
+    """
     if not jobs:
         return
     css = tuple(str(p) for p in css_paths)
-    if workers <= 1 or len(jobs) <= SMALL_BATCH:
+    warm = _pool.get("key") == (str(root), css, workers)
+    if workers <= 1 or (len(jobs) <= SMALL_BATCH and not warm):
         init_worker(str(root), css)
         for job in jobs:
             yield render_pdf(job)
         return
-    # spawn, not fork: serve runs watchdog threads, and a forked child of a threaded process can deadlock.
-    context = multiprocessing.get_context("spawn")
-    chunk = max(1, min(8, len(jobs) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker, initargs=(str(root), css)) as pool:
-        yield from pool.map(render_pdf, jobs, chunksize=chunk)
+    pool = _workers(str(root), css, workers)
+    ordered = sorted(jobs, key=lambda job: (-len(job.html), job.dest))
+    chunk = 1 if len(jobs) < 400 else 2
+    try:
+        yield from pool.imap_unordered(_render_task, [(job, str(root), css) for job in ordered], chunksize=chunk)
+    except BaseException:
+        shutdown()  # a failed or abandoned build must not leave its remaining jobs running
+        raise
 
 
 def digest_files(paths: Iterable[Path]) -> str:

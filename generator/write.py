@@ -37,6 +37,7 @@ class Staging:
 
     def __init__(self, out: Path) -> None:
         self.out = out
+        _check_replaceable(out)  # before a lock file is left beside someone's folder; again under the lock
         out.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _acquire_lock(out)
         self.written: set[str] = set()

@@ -1,0 +1,227 @@
+"""Nothing lost: a build killed at any moment leaves the previous output whole, two builds never interleave, and a
+build never replaces a folder it did not make.
+
+The kill test builds a synthetic school whose input alternates between two
+versions, A and B (one pupil's first name differs), kills each build with
+SIGKILL after a random delay, and checks the output is then exactly the
+clean build of A or of B, byte for byte (`.mentorsite/state.json`
+included: it lists content hashes only, so it is the same whether a PDF
+was rendered or reused).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import write
+from generator.build import build
+
+from support import AS_OF, REPO, run_cli, tree_bytes
+
+PUPILS = 40
+TRIALS = 20
+
+
+def command(root: Path, out: Path, jobs: int = 2) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--root", str(root), "--out", str(out), "--jobs", str(jobs),
+            "--as-of", AS_OF.isoformat()]
+
+
+def start(root: Path, out: Path, jobs: int = 2) -> subprocess.Popen[str]:
+    """A build in its own process group, so killing the group also kills its PDF workers."""
+    env = {k: v for k, v in os.environ.items() if k != "MENTORSITE_DEBUG"}
+    return subprocess.Popen(command(root, out, jobs), cwd=REPO, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def leftovers(out: Path) -> list[str]:
+    """What a build keeps beside the output besides its lock: stale staging folders, a half-swapped `.old`."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and p.name != f".{out.name}.lock")
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A sample school, its two versions of one pupil's file, and the clean build of each."""
+    base = tmp_path_factory.mktemp("kill")
+    root = base / "school"
+    result = run_cli("sample", "--pupils", str(PUPILS), str(root))
+    assert result.returncode == 0, result.stderr
+    pupil = sorted((root / "pupils").glob("*.yaml"))[0]
+    text_a = pupil.read_text(encoding="utf-8")
+    first = next(line for line in text_a.splitlines() if line.startswith("first_name: "))
+    text_b = text_a.replace(first, first + "-Bee", 1)
+    refs = {}
+    for name, text in (("A", text_a), ("B", text_b)):
+        pupil.write_text(text, encoding="utf-8")
+        started = time.monotonic()
+        result = subprocess.run(command(root, base / f"ref{name}"), cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        refs[name] = tree_bytes(base / f"ref{name}")
+        refs[f"{name}_seconds"] = time.monotonic() - started
+    assert refs["A"] != refs["B"]
+    return {"base": base, "root": root, "pupil": pupil, "text": {"A": text_a, "B": text_b}, "refs": refs}
+
+
+def test_killed_builds_leave_the_old_output_or_the_new_one(school: dict[str, object]) -> None:
+    base, root, pupil = school["base"], school["root"], school["pupil"]
+    texts: dict[str, str] = school["text"]  # type: ignore[assignment]
+    refs: dict[str, object] = school["refs"]  # type: ignore[assignment]
+    assert isinstance(base, Path) and isinstance(root, Path) and isinstance(pupil, Path)
+    out = base / "site" / "output"
+
+    # a first good build of A, then a timed (incremental) build of B: what each trial redoes
+    pupil.write_text(texts["A"], encoding="utf-8")
+    assert subprocess.run(command(root, out), cwd=REPO, capture_output=True, timeout=300).returncode == 0
+    assert tree_bytes(out) == refs["A"]
+    pupil.write_text(texts["B"], encoding="utf-8")
+    started = time.monotonic()
+    assert subprocess.run(command(root, out), cwd=REPO, capture_output=True, timeout=300).returncode == 0
+    seconds = time.monotonic() - started
+    assert tree_bytes(out) == refs["B"]  # an incremental build gives the clean build's bytes
+
+    rng = random.Random(20261120)
+    current, outcomes = "B", []
+    for trial in range(TRIALS):
+        target = "A" if current == "B" else "B"
+        pupil.write_text(texts[target], encoding="utf-8")
+        process = start(root, out)
+        time.sleep(rng.uniform(0, seconds))
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=60)
+        stderr = process.stderr.read()  # type: ignore[union-attr]
+        process.stderr.close()  # type: ignore[union-attr]
+        assert "Traceback" not in stderr
+        found = tree_bytes(out)
+        now = current if found == refs[current] else target if found == refs[target] else None
+        assert now is not None, f"trial {trial}: after a kill the output is neither {current} nor {target}"
+        outcomes.append((process.returncode, current, now))
+        current = now
+    killed = [o for o in outcomes if o[0] == -signal.SIGKILL]
+    assert len(killed) >= TRIALS // 4, f"too few builds were interrupted to test anything: {outcomes}"
+
+    # afterwards an ordinary build (of the input as the last trial left it) works and tidies what the killed builds left
+    result = subprocess.run(command(root, out), cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert tree_bytes(out) == refs[target]
+    assert leftovers(out) == []
+
+
+def test_a_second_build_on_the_same_output_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    root = tmp_path / "school"
+    assert run_cli("sample", "--pupils", "12", str(root)).returncode == 0
+    out = tmp_path / "output"
+    first = start(root, out, jobs=1)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".output.staging-*")):  # made just after the lock is taken
+        assert first.poll() is None, first.stderr.read()  # type: ignore[union-attr]
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    second = run_cli(*command(root, out)[3:])
+    still_running = first.poll() is None
+    _stdout, stderr = first.communicate(timeout=300)
+    assert still_running, "the first build ended before the second tried; make the school bigger"
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    lock = tmp_path / ".output.lock"
+    assert second.stderr.splitlines()[-1] == (
+        f"mentorsite: another build (pid {first.pid}) holds the lock {lock} and is writing {out}; "
+        "wait for it to finish and try again")
+    assert first.returncode == 0, stderr
+    assert leftovers(out) == [] and lock.is_file()
+    pupils = sorted(p.stem for p in (root / "pupils").glob("*.yaml"))
+    assert all((out / "families" / pid / "profile.pdf").is_file() for pid in pupils)
+    assert all((out / "staff" / "pupils" / pid / "index.html").is_file() for pid in pupils)
+
+
+# --- a build replaces only what a build made ----------------------------------------
+
+@pytest.mark.parametrize("where", ["root", "pupils", "parent", "foreign", "file"])
+def test_out_that_is_not_an_output_is_refused_and_untouched(tiny: Path, tmp_path: Path, where: str) -> None:
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "letter.txt").write_text("Dear parent", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a folder", encoding="utf-8")
+    out = {"root": tiny, "pupils": tiny / "pupils", "parent": tmp_path, "foreign": foreign, "file": tmp_path / "notes.txt"}[where]
+    before = tree_bytes(tmp_path)
+    result = run_cli("build", "--root", str(tiny), "--out", str(out), "--as-of", AS_OF.isoformat())
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    line = result.stderr.splitlines()[-1]
+    if where == "file":
+        assert line == f"mentorsite: --out {out} is not a folder; choose a new or empty folder, or a previous output"
+    else:
+        assert line == (f"mentorsite: --out {out} already holds files that mentorsite did not build (it has no .mentorsite/ "
+                        "folder), and a build replaces the whole folder; choose a new or empty folder")
+    assert tree_bytes(tmp_path) == before
+    assert sorted(p.name for p in out.parent.iterdir() if ".staging-" in p.name) == []
+
+
+def test_an_empty_folder_and_a_previous_output_are_replaced(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    first = tree_bytes(out)
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    assert tree_bytes(out) == first and leftovers(out) == []
+
+
+def test_the_output_folder_keeps_the_permissions_the_school_gave_it(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700  # new: nobody else may read staff/ until someone decides
+    out.chmod(0o750)
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o750
+
+
+def test_a_build_killed_mid_swap_without_renameat2_is_recovered(tiny: Path, tmp_path: Path) -> None:
+    """Where RENAME_EXCHANGE is missing the swap is two renames; a kill between them leaves only `.site.old`."""
+    out = tmp_path / "site"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    good = tree_bytes(out)
+    out.rename(tmp_path / ".site.old")
+    (tmp_path / ".site.staging-dead").mkdir()
+    (tmp_path / ".site.staging-dead" / "half.html").write_text("<p>half", encoding="utf-8")
+    write.recover(out)
+    assert tree_bytes(out) == good and leftovers(out) == []
+
+
+def test_the_two_rename_swap_works_where_renameat2_is_missing(tiny: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(write, "_exchange", lambda _a, _b: False)
+    out = tmp_path / "site"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    first = tree_bytes(out)
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    assert tree_bytes(out) == first and leftovers(out) == []
+
+
+def test_stale_staging_of_another_output_is_left_alone(tiny: Path, tmp_path: Path) -> None:
+    """Cleaning up `.out[1].staging-*` must not read the name as a glob and delete `.out1.staging-*` (another build's)."""
+    other = tmp_path / ".out1.staging-live"
+    other.mkdir()
+    build(tiny, tmp_path / "out[1]", jobs=1, as_of=AS_OF)
+    assert other.is_dir()
+
+
+@pytest.mark.parametrize("rel", ["../escape.html", "/etc/x", "staff/../../x", "a//b", "./a", "a\\b"])
+def test_staging_refuses_paths_outside_the_output(tmp_path: Path, rel: str) -> None:
+    with write.Staging(tmp_path / "site") as staging:
+        with pytest.raises(ValueError, match="not a safe output path"):
+            staging.write(rel, b"x")
+    assert not (tmp_path / "escape.html").exists() and leftovers(tmp_path / "site") == []
+
+
+def test_staging_is_private_while_it_is_written(tmp_path: Path) -> None:
+    with write.Staging(tmp_path / "site") as staging:
+        assert stat.S_IMODE(staging.path.stat().st_mode) == 0o700
