@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import clock, history, pdf, views
+from . import clock, history, letters, pdf, search, views
 from .derive import SchoolFacts, derive_school
 from .inputs import load_school
 from .plan import ASSETS, plan
@@ -60,6 +60,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     out = out.resolve()
     started = time.monotonic()
     checked = load_school(root)
+    workers = jobs or os.cpu_count() or 1
+    pdf.warm_up(root, (templates_dir(root) / "shared" / "print.css",), workers)  # workers load WeasyPrint while this process renders HTML
     school = derive(root, checked, as_of)
     repo = history.read_history(root, ["pupils", "content/policies"])
     policies = tuple(
@@ -68,17 +70,17 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         for slug, (meta, body, _line) in sorted(checked.policies.items()))
     staff = views.staff_site(school)
     governors = views.governors_site(school, policies)
-    outputs = plan(school, staff, governors)
+    outputs = plan(school, staff, governors, letters.compile_letters(checked.letters))
     templates = templates_dir(root)
     envs = environments(templates)
     css_paths = (templates / "shared" / "print.css",)
     css_digest = pdf.digest_files(css_paths)
-    previous = read_state(out).get("pdf", {})
     report(f"{len(checked.pupils)} pupils, {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
            f"judged as of {school.now:%Y-%m-%d %H:%M}")
     started = time.monotonic()
 
     with Staging(out) as staging:
+        previous = read_state(out).get("pdf", {})  # read under the lock: another build may have swapped in meanwhile
         jobs_to_render: list[pdf.PdfJob] = []
         keys: dict[str, str] = {}
         reused = pages = 0
@@ -97,9 +99,12 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         for audience in ("staff", "governors"):
             for asset in ASSETS:
                 staging.write(f"{audience}/assets/{asset}", (templates / "shared" / asset).read_bytes())
-        report(f"{pages} pages rendered in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+        report(f"{pages} pages rendered in {time.monotonic() - started:.1f}s")
         started = time.monotonic()
-        workers = jobs or os.cpu_count() or 1
+        indexed = search.index_folders(staging.path)  # one search index per web audience, on the staged pages, before the swap
+        report("search indexed " + ", ".join(f"{n} {audience} pages" for audience, n in indexed.items())
+               + f" in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+        started = time.monotonic()
         for done, (dest, data) in enumerate(pdf.render_all(jobs_to_render, root, css_paths, workers), start=1):
             staging.write(dest, data)
             if done % 100 == 0:

@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 
 from .diagnostics import InvalidInput
+from .search import SearchIndexError
 from .write import BuildLocked, OutputRefused
 
 
@@ -80,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     except OutputRefused as err:  # a wrong --out is a usage error; nothing was touched
         print(f"mentorsite: {err}", file=sys.stderr)
         return 2
+    except SearchIndexError as err:
+        print(f"mentorsite: the search index could not be built ({err}); nothing was changed in the output", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("mentorsite: stopped; the previous output is unchanged", file=sys.stderr)
         return 130

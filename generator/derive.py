@@ -201,7 +201,8 @@ def _actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime, terms: list[tu
     m = pupil.mentoring
     out: list[Action] = []
     if m.status == "referred":
-        out.append(Action(pid, "referral.new", "Referred: allocate a mentor and write to home", m.referred_on))
+        todo = "start mentoring" if pupil.mentor else "allocate a mentor"
+        out.append(Action(pid, "referral.new", f"Referred: {todo} and write to home", m.referred_on))
     if m.status == "active":
         out += _due_actions(facts, scheme, now, terms)
     ongoing = {i.subject for i in pupil.interventions if i.outcome == "ongoing"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import letters
 from .diagnostics import Diagnostic, InvalidInput, Position
 from .load import Located, load_markdown, load_yaml
 from .schema import LetterMeta, PolicyMeta, Pupil, Site
@@ -125,6 +126,8 @@ def _markdown_dir(root: Path, folder: str, model: type[PolicyMeta] | type[Letter
         problems += errors
         if isinstance(meta, PolicyMeta):
             problems += check_policy(meta, source.meta)
+        if isinstance(meta, LetterMeta):
+            problems += letters.check(rel_path, source.body, source.body_line)  # only {{ merge fields }}, located
         if meta is not None:
             found[path.stem] = (meta, source.body, source.body_line)
     return found

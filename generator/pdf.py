@@ -7,7 +7,7 @@ file). Resources may come only from inside the root; nothing from the network.
 
 The pool is started by `warm_up` as soon as the inputs are valid, so the
 workers import WeasyPrint and parse the CSS while the build derives facts
-and renders HTML, and it lives on between builds of the same root (serve).
+and renders HTML; `render_all` stops it when the last PDF is back.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def render_pdf(job: PdfJob) -> tuple[str, bytes]:
 
 
 def _render_task(task: tuple[PdfJob, str, tuple[str, ...]]) -> tuple[str, bytes]:
-    """One job in a pool worker; reloads the CSS first if it changed since the worker started (serve)."""
+    """One job in a pool worker; reloads the CSS first if it changed after the worker started (a save during serve)."""
     job, root, css_paths = task
     init_worker(root, css_paths)
     return render_pdf(job)
@@ -156,7 +156,7 @@ def _workers(root: str, css: tuple[str, ...], workers: int) -> Any:
 
 
 def shutdown() -> None:
-    """Stop this process's workers, if any (at exit, or before starting a pool for another root)."""
+    """Stop this process's workers, if any: after a build's PDFs, before a pool for another root, or at exit."""
     pool = _pool.pop("pool", None)
     _pool.pop("key", None)
     if pool is not None:
@@ -173,25 +173,26 @@ def render_all(jobs: list[PdfJob], root: Path, css_paths: tuple[Path, ...], work
     Longest documents go first (HTML length stands in for cost), so the
     last to finish are short ones and no worker idles while another ends a
     long register. Results come back in completion order: callers key them
-    by path, so the bytes written do not depend on the order.
+    by path, so the bytes written do not depend on the order. The pool
+    (started early by `warm_up`, or here) is stopped when this finishes,
+    so a build leaves no process or thread behind.
     """
-    if not jobs:
-        return
     css = tuple(str(p) for p in css_paths)
-    warm = _pool.get("key") == (str(root), css, workers)
-    if workers <= 1 or (len(jobs) <= SMALL_BATCH and not warm):
-        init_worker(str(root), css)
-        for job in jobs:
-            yield render_pdf(job)
-        return
-    pool = _workers(str(root), css, workers)
-    ordered = sorted(jobs, key=lambda job: (-len(job.html), job.dest))
-    chunk = 1 if len(jobs) < 400 else 2
     try:
+        if not jobs:
+            return
+        warm = _pool.get("key") == (str(root), css, workers)
+        if workers <= 1 or (len(jobs) <= SMALL_BATCH and not warm):
+            init_worker(str(root), css)
+            for job in jobs:
+                yield render_pdf(job)
+            return
+        pool = _workers(str(root), css, workers)
+        ordered = sorted(jobs, key=lambda job: (-len(job.html), job.dest))
+        chunk = 1 if len(jobs) < 400 else 2
         yield from pool.imap_unordered(_render_task, [(job, str(root), css) for job in ordered], chunksize=chunk)
-    except BaseException:
-        shutdown()  # a failed or abandoned build must not leave its remaining jobs running
-        raise
+    finally:
+        shutdown()
 
 
 def digest_files(paths: Iterable[Path]) -> str:

@@ -9,14 +9,17 @@ made for that audience. One function per audience keeps each list short.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .derive import SchoolFacts
+from .letters import LetterTemplate
 from .render import Audience
-from .views import GovernorsSite, StaffSite, family_profile, staff_pupil
+from .views import GovernorsSite, StaffSite, documents, family_profile, staff_pupil
+from .views.documents import mentoring_file
+from .views.staff import analysis_page, caseloads, progress_meeting, year_pages
 
-ASSETS = ("site.css",)
-"""Shared stylesheet copied into each web audience folder, so each folder deploys on its own."""
+ASSETS = ("site.css", "site.js")
+"""Shared stylesheet and script copied into each web audience folder, so each folder deploys on its own."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ class DuplicateOutput(Exception):
 Add = Callable[..., None]
 
 
-def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite) -> list[Output]:
+def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
+         letters: Mapping[str, LetterTemplate] | None = None) -> list[Output]:
     outputs: list[Output] = []
 
     def add(dest: str, template: str, **context: Any) -> None:
@@ -53,8 +57,9 @@ def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite) -> lis
         outputs.append(Output(dest, template, kind, context))
 
     plan_staff(add, school, staff)
-    plan_families(add, school)
+    plan_families(add, school, letters or {})
     plan_governors(add, governors)
+    plan_documents(add, school)
 
     seen: set[str] = set()
     for output in outputs:
@@ -69,16 +74,41 @@ def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite) -> None:
     add("staff/index.html", "dashboard.html", site=staff)
     add("staff/register/index.html", "register.html", site=staff)
     add("staff/pupils/index.html", "pupils.html", site=staff)
+    # PDFs beside each pupil's page, as (file name, template, link text): the page links to each one.
+    beside = (("mentoring-file.pdf", "print/mentoring-file.html", "Mentoring file"),)
     for facts in school.pupils:
         view = staff_pupil(school, facts)
-        add(f"staff/pupils/{facts.id}/index.html", "pupil.html", pupil=view)
-        add(f"staff/pupils/{facts.id}/mentoring-file.pdf", "mentoring-file.html", pupil=view)
+        add(f"staff/pupils/{facts.id}/index.html", "pupil.html", pupil=view, documents=beside)
+        for name, template, _label in beside:
+            add(f"staff/pupils/{facts.id}/{name}", template, pupil=view, file=mentoring_file(school, facts))
+    loads = caseloads(school, staff)
+    add("staff/caseloads/index.html", "caseloads.html", loads=loads)
+    for load in loads.caseloads:
+        add(f"staff/caseloads/{load.staff_id}/index.html", "caseload.html", load=load)
+    years = year_pages(school)
+    add("staff/years/index.html", "years.html", site=staff, years=years)
+    for year in years:
+        add(f"staff/years/{year.overview.year}/index.html", "year.html", year=year)
+    add("staff/progress/index.html", "progress.html", meeting=progress_meeting(school, staff))
+    add("staff/analysis/index.html", "analysis.html", analysis=analysis_page(school))
 
 
-def plan_families(add: Add, school: SchoolFacts) -> None:
-    """One folder per pupil, holding only that pupil's family-safe documents."""
+def plan_families(add: Add, school: SchoolFacts, letters: Mapping[str, LetterTemplate]) -> None:
+    """One folder per pupil, holding only that pupil's family-safe documents: each is its own PDF, never a split of a shared one."""
     for facts in school.pupils:
         add(f"families/{facts.id}/profile.pdf", "profile.html", profile=family_profile(school, facts))
+        if documents.has_action_plan(facts):
+            add(f"families/{facts.id}/action-plan.pdf", "action-plan.html", plan=documents.action_plan(school, facts))
+        for letter in documents.letters_for(school, facts, dict(letters)):
+            add(f"families/{facts.id}/letters/{letter.slug}.pdf", "letter.html", letter=letter)
+
+
+def plan_documents(add: Add, school: SchoolFacts) -> None:
+    """The staff's printed documents about many pupils: register, caseloads, progress meeting."""
+    add("staff/register/register.pdf", "print/register.html", reg=documents.register(school))
+    for load in documents.caseloads(school):
+        add(f"staff/caseloads/{load.staff_id}.pdf", "print/caseload.html", load=load)
+    add("staff/progress/progress-meeting.pdf", "print/progress-meeting.html", meeting=documents.progress_meeting(school))
 
 
 def plan_governors(add: Add, governors: GovernorsSite) -> None:
@@ -88,3 +118,4 @@ def plan_governors(add: Add, governors: GovernorsSite) -> None:
     for item in governors.policies:
         add(f"governors/policies/{item.slug}/index.html", "policy.html", site=governors, policy=item)
         add(f"governors/policies/{item.slug}.pdf", "policy-print.html", site=governors, policy=item)
+    add("governors/governors-pack.pdf", "pack.html", pack=documents.governors_pack(governors))

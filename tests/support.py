@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import os
 import shutil
 import subprocess
@@ -32,6 +33,16 @@ def copy_site(name: str, dest: Path) -> Path:
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under a folder, by relative path, for whole-tree comparisons."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def file_text(path: Path) -> str:
+    """The text of any built file: a PDF's extracted text, a gzip-compressed search index file decompressed, else the file."""
+    if path.suffix == ".pdf":
+        return pdf_text(path)
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # Pagefind's index, fragments and metadata are gzip-compressed
+        return gzip.decompress(data).decode("utf-8", errors="replace")
+    return data.decode("utf-8")
 
 
 def pdf_text(path: Path) -> str:

@@ -10,7 +10,7 @@ import yaml
 
 from generator.build import build
 from generator.diagnostics import InvalidInput
-from support import AS_OF, REPO, copy_site, pdf_text, run_cli, tree_bytes
+from support import AS_OF, REPO, copy_site, file_text, pdf_text, run_cli, tree_bytes
 
 CANARIES = {
     "restricted": ["CanaryEthnicityZeta", "CanaryEthnicityEta", "Z99887766554Q", "Y11223344556R"],
@@ -60,7 +60,7 @@ def test_governors_folder_names_no_pupil(example_out: Path) -> None:
     for file in (example_out / "governors").rglob("*"):
         if not file.is_file():
             continue
-        text = pdf_text(file) if file.suffix == ".pdf" else file.read_text(encoding="utf-8")
+        text = file_text(file)
         found = sorted(n for n in needles if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text))
         assert found == [], f"{file.relative_to(example_out)} names {found}"
 
@@ -87,7 +87,7 @@ def test_canaries_reach_staff_and_nothing_else(tiny_out: Path) -> None:
         assert canary in staff_text, "the canary must reach staff, or this test could never fail"
     for file in [*tiny_out.glob("families/**/*"), *tiny_out.glob("governors/**/*")]:
         if file.is_file():
-            text = pdf_text(file) if file.suffix == ".pdf" else file.read_text(encoding="utf-8")
+            text = file_text(file)
             leaked = [c for group in CANARIES.values() for c in group if c in text]
             assert leaked == [], f"{file.relative_to(tiny_out)} leaks {leaked}"
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
 from ..rules.skills import SkillsStatus
 from .common import GradingKey, SchoolHeader, grading_key, school_header
+from .documents import TargetChart, target_chart
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class FamilyProfile:
     plan_targets: tuple[FamilyTarget, ...]
     strategies: tuple[str, ...]
     review_on: dt.date | None
+    chart: TargetChart | None
+    """Distance from target per subject: subject names, steps and colours, nothing else."""
 
 
 def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
@@ -60,4 +63,5 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
         plan_targets=tuple(FamilyTarget(t.text, t.by) for t in plan.targets) if plan else (),
         strategies=tuple(plan.strategies) if plan else (),
         review_on=plan.review_on if plan else None,
+        chart=target_chart(pupil.subjects),
     )

@@ -1,15 +1,22 @@
-"""views.staff: the intranet's pages and staff documents; staff may see the whole record, notes rendered safely."""
+"""views.staff: the intranet's pages and staff documents; staff may see the whole record, notes rendered safely.
+
+No I/O. Each page gets one view: the dashboard, register and pupil index
+share `StaffSite`; a pupil's page gets `StaffPupil`; caseloads, year
+overviews, the progress meeting and the analysis each get their own.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
 from .. import markup
-from ..derive import PupilFacts, SchoolFacts
+from ..analysis import Analysis, YearOverview, cohort_analysis, year_overview
+from ..derive import PupilFacts, SchoolFacts, SubjectRow
 from ..schema import Pupil
+from .charts import Chart, progress_chart
 from .common import GradingKey, SchoolHeader, grading_key, school_header
 
 
@@ -25,6 +32,12 @@ class StaffPupil:
     """Meeting notes, one per meeting in record order."""
     contact_notes_html: tuple[Markup, ...]
     referred_by: str | None
+    charts: tuple[Chart, ...] = ()
+    """One progress chart per subject with a recorded grade."""
+    timeline: tuple[int, ...] = ()
+    """Indexes into record.meetings, newest first, for the meetings timeline."""
+    subject_names: dict[str, str] = field(default_factory=dict)
+    """Subject id → name, for interventions recorded against a subject."""
 
     @property
     def record(self) -> Pupil:
@@ -33,11 +46,17 @@ class StaffPupil:
 
 def staff_pupil(school: SchoolFacts, pupil: PupilFacts) -> StaffPupil:
     record = pupil.record
+    terms = tuple(t.name for t in school.terms)
+    year_terms = tuple(t.name for t in school.site.half_terms)
+    charts = tuple(c for row in pupil.subjects if (c := progress_chart(row, terms, year_terms)) is not None)
     return StaffPupil(
-        header=school_header(school), key=grading_key(school), facts=pupil, terms=tuple(t.name for t in school.terms),
+        header=school_header(school), key=grading_key(school), facts=pupil, terms=terms,
         notes_html=tuple(markup.to_html(m.notes, shift_headings=3) for m in record.meetings),
         contact_notes_html=tuple(markup.to_html(c.notes, shift_headings=3) for c in record.contacts),
         referred_by=school.staff_name(record.mentoring.referred_by),
+        charts=charts,
+        timeline=tuple(sorted(range(len(record.meetings)), key=lambda i: (record.meetings[i].date, i), reverse=True)),
+        subject_names={s.id: s.name for s in school.site.subjects},
     )
 
 
@@ -48,19 +67,24 @@ class RegisterRow:
     sort_name: str
     year: int
     form: str
+    mentor_id: str | None
     mentor: str | None
     referred_on: dt.date | None
     referred_by: str | None
     reasons: tuple[str, ...]
     status: str
     next_review: dt.date | None
+    last_meeting: dt.date | None
     below: int
+    due: int
+    """How many actions the dashboard lists for this pupil."""
 
 
 @dataclass(frozen=True)
 class ActionRow:
     pupil_id: str
     pupil: str
+    mentor_id: str | None
     mentor: str | None
     code: str
     text: str
@@ -68,41 +92,212 @@ class ActionRow:
 
 
 @dataclass(frozen=True)
+class ActionGroup:
+    """One heading of the dashboard: actions from related rules."""
+
+    slug: str
+    title: str
+    hint: str
+    rows: tuple[ActionRow, ...]
+
+
+ACTION_GROUPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("overdue", "Overdue", "Reviews, formal meetings and weekly logs past their date.", ("review.overdue", "meeting.overdue", "log.overdue")),
+    ("this-week", "Due in the next seven days", "Reviews falling due this week.", ("review.due",)),
+    ("referrals", "New referrals", "Referred pupils waiting for a mentor and a letter home.", ("referral.new",)),
+    ("no-intervention", "Below target with no intervention", "Each subject below target needs an intervention.", ("below.no_intervention",)),
+    ("behind", "Behind the expected pace", "Less progress this year than the scheme expects by now.", ("progress.behind",)),
+    ("attendance", "Persistent absence", "Missing 10% or more of sessions in the latest half term.", ("attendance.persistent",)),
+    ("raise", "Targets to raise", "Above target: the target is raised.", ("target.raise",)),
+    ("skills", "Ready to move up in basic skills", "Enough green weeks in a row at the current level.", ("skills.move_up",)),
+    ("exit", "Ready for an exit review", "Every target met: review whether mentoring can end.", ("exit.review",)),
+)
+"""Dashboard headings in the order a mentor works through them; an action with another code goes under 'Other'."""
+
+
+@dataclass(frozen=True)
 class StaffSite:
-    """The intranet's shared pages: dashboard and register."""
+    """The intranet's shared pages: dashboard, register and pupil index."""
 
     header: SchoolHeader
     register: tuple[RegisterRow, ...]
+    """Everyone referred, mentored now or before."""
     actions: tuple[ActionRow, ...]
+    action_groups: tuple[ActionGroup, ...]
     pupils: tuple[RegisterRow, ...]
     """Everyone with a record, mentee or not, for the pupil index."""
-    mentors: tuple[str, ...]
+    mentors: tuple[tuple[str, str], ...]
+    """(staff id, name) of everyone with a mentee on the register, by name."""
+    years: tuple[int, ...]
     subject_rows: tuple[tuple[str, int, int, int], ...]
     """(subject, above, on, below) across current mentees."""
 
 
 def staff_site(school: SchoolFacts) -> StaffSite:
-    rows = tuple(_register_row(school, p) for p in school.pupils)
+    actions = _action_rows(school)
+    due = {}
+    for a in actions:
+        due[a.pupil_id] = due.get(a.pupil_id, 0) + 1
+    rows = tuple(_register_row(school, p, due.get(p.id, 0)) for p in school.pupils)
     mentees = tuple(r for r in rows if r.status != "none")
-    names = {p.id: p.display_name for p in school.pupils}
-    actions = sorted(
-        (ActionRow(a.pupil_id, names[a.pupil_id], p.mentor_name, a.code, a.text, a.due) for p in school.pupils for a in p.actions),
-        key=lambda a: (a.due or dt.date.max, a.code, a.pupil, a.pupil_id),
-    )
     active = [p for p in school.pupils if p.record.mentoring.status in ("referred", "active")]
     by_subject: list[tuple[str, int, int, int]] = []
     for subject in school.site.subjects:
         standings = [r.standing for p in active for r in p.subjects if r.subject_id == subject.id and r.standing]
         by_subject.append((subject.name, standings.count("above"), standings.count("on"), standings.count("below")))
-    mentors = tuple(sorted({r.mentor for r in mentees if r.mentor}))
-    return StaffSite(school_header(school), mentees, tuple(actions), rows, mentors, tuple(by_subject))
+    mentors = tuple(sorted({(r.mentor_id, r.mentor) for r in mentees if r.mentor_id and r.mentor}, key=lambda m: (m[1], m[0])))
+    return StaffSite(school_header(school), mentees, actions, _groups(actions), rows, mentors,
+                     tuple(sorted({p.record.year for p in school.pupils})), tuple(by_subject))
 
 
-def _register_row(school: SchoolFacts, pupil: PupilFacts) -> RegisterRow:
+def _action_rows(school: SchoolFacts) -> tuple[ActionRow, ...]:
+    names = {p.id: p.display_name for p in school.pupils}
+    rows = (ActionRow(a.pupil_id, names[a.pupil_id], p.record.mentor, p.mentor_name, a.code, a.text, a.due)
+            for p in school.pupils for a in p.actions)
+    return tuple(sorted(rows, key=lambda a: (a.due or dt.date.max, a.code, a.pupil, a.pupil_id, a.text)))
+
+
+def _groups(actions: tuple[ActionRow, ...]) -> tuple[ActionGroup, ...]:
+    known = {code for *_, codes in ACTION_GROUPS for code in codes}
+    groups = [ActionGroup(slug, title, hint, tuple(a for a in actions if a.code in codes)) for slug, title, hint, codes in ACTION_GROUPS]
+    other = tuple(a for a in actions if a.code not in known)
+    if other:
+        groups.append(ActionGroup("other", "Other", "Everything else the rules flagged.", other))
+    return tuple(groups)
+
+
+def _register_row(school: SchoolFacts, pupil: PupilFacts, due: int) -> RegisterRow:
     m = pupil.record.mentoring
     return RegisterRow(
         id=pupil.id, name=pupil.display_name, sort_name=f"{pupil.record.last_name}, {pupil.record.first_name}",
-        year=pupil.record.year, form=pupil.record.form, mentor=pupil.mentor_name, referred_on=m.referred_on,
-        referred_by=school.staff_name(m.referred_by), reasons=tuple(m.reasons), status=m.status,
-        next_review=pupil.next_review, below=pupil.count("below"),
+        year=pupil.record.year, form=pupil.record.form, mentor_id=pupil.record.mentor, mentor=pupil.mentor_name,
+        referred_on=m.referred_on, referred_by=school.staff_name(m.referred_by), reasons=tuple(m.reasons), status=m.status,
+        next_review=pupil.next_review, last_meeting=pupil.last_meeting, below=pupil.count("below"), due=due,
     )
+
+
+# --- caseloads --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """One mentor's mentees and what is due for them."""
+
+    header: SchoolHeader
+    staff_id: str
+    name: str
+    mentees: tuple[RegisterRow, ...]
+    actions: tuple[ActionRow, ...]
+
+    @property
+    def current(self) -> int:
+        return sum(1 for r in self.mentees if r.status in ("referred", "active"))
+
+
+@dataclass(frozen=True)
+class Caseloads:
+    header: SchoolHeader
+    caseloads: tuple[Caseload, ...]
+    unallocated: tuple[RegisterRow, ...]
+    """Referred or active pupils with no mentor yet."""
+
+
+def caseloads(school: SchoolFacts, site: StaffSite) -> Caseloads:
+    """A caseload for everyone who mentors (by role, or with a referred or active mentee), by name; the same people
+    as the printed caseloads (views.documents), which each page links to."""
+    header = school_header(school)
+    current = {r.mentor_id for r in site.register if r.mentor_id and r.status in ("referred", "active")}
+    ids = {s.id for s in school.site.staff if {"mentor", "lead_mentor"} & set(s.roles)} | current
+    people = sorted(((sid, school.staff_name(sid) or sid) for sid in ids if sid), key=lambda m: (m[1], m[0]))
+    loads = tuple(Caseload(header, sid, name, tuple(r for r in site.register if r.mentor_id == sid),
+                           tuple(a for a in site.actions if a.mentor_id == sid)) for sid, name in people)
+    unallocated = tuple(r for r in site.register if not r.mentor_id and r.status in ("referred", "active"))
+    return Caseloads(header, loads, unallocated)
+
+
+# --- the progress meeting ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingSubject:
+    subject: str
+    latest: str | None
+    target: str | None
+    standing: str | None
+    colour: str | None
+    pace: str | None
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: str
+    name: str
+    year: int
+    form: str
+    mentor: str | None
+    status: str
+    subjects: tuple[MeetingSubject, ...]
+    """Only the subjects that put the pupil in this list."""
+
+
+@dataclass(frozen=True)
+class ProgressMeeting:
+    """P5's progress meeting after a half term's round: who excelled, who needs support, who is ready to exit."""
+
+    header: SchoolHeader
+    key: GradingKey
+    term: str
+    excelled: tuple[MeetingRow, ...]
+    support: tuple[MeetingRow, ...]
+    exit: tuple[MeetingRow, ...]
+    overdue: tuple[ActionRow, ...]
+
+
+def progress_meeting(school: SchoolFacts, site: StaffSite) -> ProgressMeeting:
+    """Excelled: above target or ahead of pace in a subject and below in none. Needs support: below target or behind
+    in any subject. Ready to exit: an active mentee with every target met (P1)."""
+    excelled, support, ready = [], [], []
+    for p in school.pupils:
+        below = [r for r in p.subjects if r.standing == "below" or r.pace == "behind"]
+        above = [r for r in p.subjects if r.standing == "above" or r.pace == "ahead"]
+        if below:
+            support.append(_meeting_row(p, below))
+        elif above:
+            excelled.append(_meeting_row(p, above))
+        if any(a.code == "exit.review" for a in p.actions):
+            ready.append(_meeting_row(p, [r for r in p.subjects if r.standing]))
+    overdue = tuple(a for a in site.actions if a.code == "review.overdue")
+    return ProgressMeeting(school_header(school), grading_key(school), school.current.name, tuple(excelled), tuple(support),
+                           tuple(ready), overdue)
+
+
+def _meeting_row(p: PupilFacts, rows: list[SubjectRow]) -> MeetingRow:
+    return MeetingRow(p.id, p.display_name, p.record.year, p.record.form, p.mentor_name, p.record.mentoring.status,
+                      tuple(MeetingSubject(r.subject, r.latest, r.target, r.standing, r.colour, r.pace) for r in rows))
+
+
+# --- year overviews and the cohort analysis ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearPage:
+    header: SchoolHeader
+    key: GradingKey
+    overview: YearOverview
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AnalysisPage:
+    header: SchoolHeader
+    analysis: Analysis
+
+
+def year_pages(school: SchoolFacts) -> tuple[YearPage, ...]:
+    years = tuple(sorted({p.record.year for p in school.pupils}))
+    header, key = school_header(school), grading_key(school)
+    return tuple(YearPage(header, key, year_overview(school, y), years) for y in years)
+
+
+def analysis_page(school: SchoolFacts) -> AnalysisPage:
+    return AnalysisPage(school_header(school), cohort_analysis(school))

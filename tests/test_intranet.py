@@ -1,0 +1,248 @@
+"""The staff intranet without a browser: every page type is built, group figures are suppressed under five pupils,
+each audience has its own search index and the governors' one names no pupil, and a failed index changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import re
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from generator import search
+from generator.analysis import GROUPS, cohort_analysis, figures, year_overview
+from generator.build import build
+from generator.derive import derive_school
+from generator.inputs import load_school
+from generator.rules.cohort import SUPPRESS_BELOW, mean, pooled_share, share
+from support import AS_OF, REPO, SITES, copy_site, tree_bytes
+
+NOW = dt.datetime.combine(AS_OF, dt.time())
+
+
+@pytest.fixture(scope="module")
+def tiny_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_site("tiny", tmp_path_factory.mktemp("intranet"))
+    out = root / "output"
+    build(root, out, jobs=2, as_of=AS_OF)
+    return out
+
+
+@pytest.fixture(scope="module")
+def example() -> object:
+    """The bundled example school's facts, derived in process (no build needed for the figures)."""
+    checked = load_school(REPO)
+    return derive_school(checked.site, checked.pupils, NOW)
+
+
+def names_in(root: Path) -> set[str]:
+    """Every pupil's full name and family name in a school, for privacy checks."""
+    found: set[str] = set()
+    for path in (root / "pupils").glob("*.yaml"):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found |= {f"{record['first_name']} {record['last_name']}", record["last_name"]}
+    return found
+
+
+# --- suppression ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pupils, suppressed", [(0, True), (1, True), (SUPPRESS_BELOW - 1, True), (SUPPRESS_BELOW, False), (30, False)],
+                         ids=["none", "one", "four", "five", "thirty"])
+def test_pooled_share_and_mean_are_suppressed_under_five_pupils_however_many_grades(pupils: int, suppressed: bool) -> None:
+    judgements = [[True, False, True, True, False, True, True]] * pupils  # seven subjects each: still `pupils` pupils
+    pooled = pooled_share(judgements)
+    average = mean([[1.0, 2.0]] * pupils)
+    assert pooled.suppressed is suppressed and average.suppressed is suppressed
+    if suppressed:
+        assert (pooled.count, pooled.total, pooled.percent, average.value) == (0, 0, None, None)
+    else:
+        assert (pooled.count, pooled.total) == (5 * pupils, 7 * pupils)
+        assert average.value == pytest.approx(1.5)
+
+
+def test_pupils_without_grades_do_not_count_towards_the_five() -> None:
+    assert pooled_share([[True]] * 4 + [[]] * 10).suppressed
+    assert mean([[1.0]] * 4 + [[]] * 10).suppressed
+
+
+def test_group_analysis_suppresses_every_group_under_five_and_keeps_no_numbers_for_it(example) -> None:  # type: ignore[no-untyped-def]
+    analysis = cohort_analysis(example)
+    rows = {f.label: f for f in analysis.by_group}
+    assert [label for label, _ in GROUPS] == list(rows)
+    for label, member in GROUPS:
+        size = sum(1 for p in example.pupils if member(p.record))
+        row = rows[label]
+        assert row.suppressed is (size < SUPPRESS_BELOW), label
+        if row.suppressed:
+            assert row.size is None
+            assert all(s.suppressed and (s.count, s.total) == (0, 0) for s in (row.above, row.on, row.below, row.registered))
+            assert row.progress.value is None
+    assert rows["EHC plan (E)"].suppressed and rows["Gender recorded as X"].suppressed  # two pupils each in the example
+    everyone = rows["All pupils"]
+    assert everyone.size == len(example.pupils)
+    judged = sum(1 for p in example.pupils for r in p.subjects if r.standing)
+    assert everyone.above.total == judged and everyone.above.count + everyone.on.count + everyone.below.count == judged
+    for label, shares in analysis.group_by_subject:
+        if rows[label].suppressed:
+            assert all(s.suppressed for s in shares), label
+
+
+def test_a_subject_figure_counts_pupils_with_that_subject_only(example) -> None:  # type: ignore[no-untyped-def]
+    few = [p for p in example.pupils if any(r.subject_id == "maths" and r.standing for r in p.subjects)][:4]
+    assert figures("four pupils", few, "maths").above.suppressed
+    five = [p for p in example.pupils if any(r.subject_id == "maths" and r.standing for r in p.subjects)][:5]
+    row = figures("five pupils", five, "maths")
+    assert not row.above.suppressed and row.above.total == 5
+
+
+def test_tiny_schools_analysis_page_prints_no_figure_at_all(tiny_out: Path) -> None:
+    page = (tiny_out / "staff" / "analysis" / "index.html").read_text(encoding="utf-8")
+    main = page[page.index("<main"): page.index("</main>")]
+    assert "Fewer than 5 pupils: not shown" in main
+    assert "%" not in main and not re.search(r"<td>\d", main)
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+
+def test_every_intranet_page_type_is_built(tiny_out: Path) -> None:
+    staff = tiny_out / "staff"
+    for rel in ["index.html", "register/index.html", "pupils/index.html", "pupils/ada/index.html", "caseloads/index.html",
+                "caseloads/mentor-a/index.html", "caseloads/mentor-b/index.html", "years/index.html", "years/7/index.html",
+                "years/9/index.html", "years/10/index.html", "progress/index.html", "analysis/index.html",
+                "assets/site.css", "assets/site.js"]:
+        assert (staff / rel).is_file(), rel
+    assert (tiny_out / "governors" / "assets" / "site.js").is_file()
+
+
+def test_register_rows_carry_what_the_filters_need_and_the_table_reads_without_script(tiny_out: Path) -> None:
+    page = (tiny_out / "staff" / "register" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr data-year="(\d+)" data-mentor="([\w-]+)" data-status="(\w+)">', page)
+    assert sorted(rows) == [("10", "mentor-b", "referred"), ("9", "mentor-a", "active")]  # Calloway was never referred
+    assert '<form class="filters" data-filters-for="register" hidden>' in page  # no dead controls without JavaScript
+    assert 'aria-sort="ascending">Pupil</th>' in page
+    assert "CanaryReasonOmega below target in maths" in page
+
+
+def test_pupil_page_has_a_chart_per_subject_with_a_text_alternative_and_the_target_line(tiny_out: Path) -> None:
+    page = (tiny_out / "staff" / "pupils" / "ada" / "index.html").read_text(encoding="utf-8")
+    charts = re.findall(r'<svg class="chart"[^>]*role="img"[^>]*>\s*<title>([^<]+)</title>(.*?)</svg>', page, re.S)
+    assert [title for title, _ in charts] == ["Mathematics: working at 4 in Autumn 1, 4 in Autumn 2; target 5.",
+                                              "English: working at 6 in Autumn 1, 7 in Autumn 2; target 6."]
+    for _, body in charts:
+        assert body.count('class="target"') == 1 and body.count('class="point"') == 2 and "<script" not in body
+    assert '<a href="mentoring-file.pdf">Mentoring file' in page
+    assert "▼" in page and "Below target" in page  # a symbol as well as a colour
+    assert "Numeracy catch-up group" in page and "Mathematics</td>" in page  # the intervention, its subject by name
+
+
+def test_dashboard_groups_actions_and_links_each_pupil(tiny_out: Path) -> None:
+    page = (tiny_out / "staff" / "index.html").read_text(encoding="utf-8")
+    assert '<h2 id="referrals">New referrals' in page
+    assert re.search(r'<li class="action-referral-new">\s*<span class="who"><a href="pupils/bex/index.html">Bexley Marrowgate</a>', page)
+
+
+def test_caseload_lists_the_mentors_mentees_and_their_actions(tiny_out: Path) -> None:
+    page = (tiny_out / "staff" / "caseloads" / "mentor-b" / "index.html").read_text(encoding="utf-8")
+    assert "Caseload: Mr B. Mentor" in page and "Marrowgate, Bexley" in page and "Quillfeather" not in page
+    assert 'class="action-referral-new"' in page
+
+
+def test_year_overview_shows_who_is_where_and_the_gaps_by_criterion(make_school: Callable[[dict[str, str | None]], Path]) -> None:
+    tiny = SITES / "tiny"
+    site = (tiny / "site.yaml").read_text(encoding="utf-8") + (
+        "scheme:\n  criteria:\n    bands:\n      - {from: 1, label: emerging}\n      - {from: 2, label: developing}\n")
+    ada = (tiny / "pupils" / "ada.yaml").read_text(encoding="utf-8") + (
+        "criteria:\n  maths:\n    stage: 2\n    record: {M2.01: X, M2.02: /, M2.03: .}\n")
+    dee = ("first_name: Deverell\nlast_name: Ashcombe\nyear: 9\nform: 9Q\ntargets: {maths: \"5\"}\n"
+           "assessments:\n  au2: {maths: \"6\"}\ncriteria:\n  maths:\n    stage: 2\n    record: {M2.01: X, M2.02: X}\n")
+    root = make_school({"site.yaml": site, "pupils/ada.yaml": ada, "pupils/dee.yaml": dee})
+    checked = load_school(root)
+    overview = year_overview(derive_school(checked.site, checked.pupils, NOW), 9)
+    assert [row.name for row in overview.rows] == ["Deverell Ashcombe", "Adaeze Quillfeather"]
+    [maths] = overview.criteria
+    assert [(code, g.crosses, g.lines, g.dots, g.blank) for g in maths.gaps for code in [g.code]] == [
+        ("M2.03", 0, 0, 1, 1), ("M2.02", 1, 1, 0, 0), ("M2.01", 2, 0, 0, 0)]
+    assert maths.gaps[0].not_yet == ("Deverell Ashcombe", "Adaeze Quillfeather")  # blank before dot
+    assert [w[2] for w in maths.where] == ["Stage 2 developing", "Stage 2 emerging"]
+    out = root / "output"
+    build(root, out, jobs=1, as_of=AS_OF)
+    page = (out / "staff" / "years" / "9" / "index.html").read_text(encoding="utf-8")
+    assert "Mathematics: criteria" in page and "<th scope=\"row\">M2.03</th>" in page
+
+
+# --- search -----------------------------------------------------------------------------------------------------
+
+
+def index_text(bundle: Path) -> str:
+    """Everything in a Pagefind bundle's index, fragments and metadata, decompressed."""
+    parts = [gzip.decompress(f.read_bytes()).decode("utf-8", errors="replace")
+             for f in sorted(bundle.rglob("*")) if f.is_file() and f.suffix.startswith(".pf_")]
+    assert parts, f"no index files in {bundle}"
+    return "\n".join(parts)
+
+
+def test_each_audience_has_its_own_search_index(tiny_out: Path) -> None:
+    for audience in ("staff", "governors"):
+        entry = json.loads((tiny_out / audience / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+        assert entry["languages"]["en-gb"]["page_count"] > 0
+        assert (tiny_out / audience / "pagefind" / "pagefind.js").is_file()
+        assert not (tiny_out / audience / "pagefind" / "pagefind-ui.js").exists()  # unused interfaces are not shipped
+    assert not (tiny_out / "families" / "pagefind").exists()
+
+
+def test_governors_search_index_holds_no_pupil_but_the_staff_one_does(tiny_out: Path) -> None:
+    staff, governors = index_text(tiny_out / "staff" / "pagefind"), index_text(tiny_out / "governors" / "pagefind")
+    names = names_in(tiny_out.parent)
+    assert "Adaeze Quillfeather" in staff and "quillfeath" in staff.lower(), "the check must be able to find a name"
+    found = sorted(n for n in names if n.lower() in governors.lower() or n.lower()[:8] in governors.lower())
+    assert found == []
+    assert "CanaryReason" not in governors and "canaryreason" not in governors.lower()
+    assert "mentoring" in governors.lower()  # the policies are indexed
+
+
+def test_restricted_background_is_left_out_of_the_staff_search_index(tiny_out: Path) -> None:
+    staff = index_text(tiny_out / "staff" / "pagefind")
+    assert "CanaryEthnicityZeta" not in staff and "Z99887766554Q" not in staff
+
+
+def test_search_index_is_deterministic_across_builds(tiny_out: Path, tmp_path: Path) -> None:
+    """Pagefind writes the same bytes for the same pages, so whole-tree byte comparisons include it."""
+    again = tmp_path / "again"
+    build(tiny_out.parent, again, jobs=1, as_of=AS_OF)
+    first = {k: v for k, v in tree_bytes(tiny_out).items() if "/pagefind/" in k}
+    second = {k: v for k, v in tree_bytes(again).items() if "/pagefind/" in k}
+    assert first and first == second
+
+
+def test_a_failed_index_leaves_the_previous_output_whole(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tiny / "output"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    before = tree_bytes(out)
+    monkeypatch.setattr(search, "executable", lambda: Path("/bin/false"))
+    with pytest.raises(search.SearchIndexError, match="Pagefind failed on staff/"):
+        build(tiny, out, jobs=1, as_of=AS_OF)
+    assert tree_bytes(out) == before
+    assert sorted(p.name for p in tiny.iterdir() if p.name.startswith(".output")) == [".output.lock"]
+
+
+def test_every_link_in_the_web_pages_leads_to_a_built_file(tiny_out: Path) -> None:
+    """Relative links only (each audience folder deploys on its own), and each one resolves: pages, assets and the printable PDFs."""
+    broken = []
+    for audience in ("staff", "governors"):
+        for page in sorted((tiny_out / audience).rglob("*.html")):
+            for href in re.findall(r'href="([^"]*)"', page.read_text(encoding="utf-8")):
+                if href.startswith(("#", "data:")):
+                    continue
+                assert "://" not in href and not href.startswith("/"), f"{page.relative_to(tiny_out)}: {href}"
+                target = (page.parent / href.split("#")[0]).resolve()
+                if target.is_dir():
+                    target = target / "index.html"
+                if not target.is_relative_to((tiny_out / audience).resolve()) or not target.is_file():
+                    broken.append(f"{page.relative_to(tiny_out)} → {href}")
+    assert broken == []
