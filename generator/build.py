@@ -19,7 +19,7 @@ from .inputs import load_school
 from .plan import ASSETS, plan
 from .render import environments, render
 from .schema import Pupil
-from .views.history import policy_trail
+from .views.history import lowered_without_approval, policy_trail, pupil_trail
 from .validate import Checked
 from .write import STATE_DIR, Staging, read_state, state_bytes
 
@@ -63,14 +63,17 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     workers = jobs or os.cpu_count() or 1
     pdf.warm_up(root, (templates_dir(root) / "shared" / "print.css",), workers)  # workers load WeasyPrint while this process renders HTML
     school = derive(root, checked, as_of)
+    started_history = time.monotonic()
     repo = history.read_history(root, ["pupils", "content/policies"])
     policies = tuple(
         views.policy(slug, meta, body, school.as_of,
                      policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body))
         for slug, (meta, body, _line) in sorted(checked.policies.items()))
-    staff = views.staff_site(school)
+    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site) for p in school.pupils}
+    staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site))
+    report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
     governors = views.governors_site(school, policies)
-    outputs = plan(school, staff, governors, letters.compile_letters(checked.letters))
+    outputs = plan(school, staff, governors, letters.compile_letters(checked.letters), trails)
     templates = templates_dir(root)
     envs = environments(templates)
     css_paths = (templates / "shared" / "print.css",)

@@ -64,11 +64,11 @@ def pupil_changes(old_text: str | None, new_text: str | None, *,
     """
     if new_text is None:
         return [] if old_text is None else [Change((), "removed", "record deleted")]
+    if old_text is None:  # nothing to compare with: no need to read it (most versions of a big school are creations)
+        return [Change((), "added", "record created")]
     new = _parse(new_text)
     if new is None:
         return [Change((), "changed", UNREADABLE)]
-    if old_text is None:
-        return [Change((), "added", "record created")]
     old = _parse(old_text)
     if old is None:
         return [Change((), "changed", UNREADABLE_BEFORE)]
@@ -101,6 +101,8 @@ def lowered_targets(history_for_file: FileHistory,
     for version in history_for_file.versions:
         if version.text is None or version.previous is None:
             continue
+        if _targets_block(version.text) == _targets_block(version.previous):
+            continue  # the targets were not touched: most commits add a meeting or a grade
         new, old = _parse(version.text), _parse(version.previous)
         if new is None or old is None:
             continue
@@ -119,6 +121,18 @@ def lowered_targets(history_for_file: FileHistory,
                 findings.append(Finding(history_for_file.path, commit, str(subject), str(before), str(after),
                                         commit.author, commit.date, None if approver is None else str(approver)))
     return findings
+
+
+def _targets_block(text: str) -> str | None:
+    """The raw lines of the top-level `targets:` block (None when absent): a cheap test of whether a commit could have changed a target."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("targets:"):
+            end = index + 1
+            while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t", "#", "-")):
+                end += 1
+            return "\n".join(lines[index:end])
+    return None
 
 
 @lru_cache(maxsize=1024)

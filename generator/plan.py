@@ -16,6 +16,7 @@ from .letters import LetterTemplate
 from .render import Audience
 from .views import GovernorsSite, StaffSite, documents, family_profile, staff_pupil
 from .views.documents import mentoring_file
+from .views.history import Trail
 from .views.staff import analysis_page, caseloads, progress_meeting, year_pages
 
 ASSETS = ("site.css", "site.js")
@@ -49,14 +50,14 @@ Add = Callable[..., None]
 
 
 def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
-         letters: Mapping[str, LetterTemplate] | None = None) -> list[Output]:
+         letters: Mapping[str, LetterTemplate] | None = None, trails: Mapping[str, Trail] | None = None) -> list[Output]:
     outputs: list[Output] = []
 
     def add(dest: str, template: str, **context: Any) -> None:
         kind = "pdf" if dest.endswith(".pdf") else "html"
         outputs.append(Output(dest, template, kind, context))
 
-    plan_staff(add, school, staff)
+    plan_staff(add, school, staff, trails or {})
     plan_families(add, school, letters or {})
     plan_governors(add, governors)
     plan_documents(add, school)
@@ -69,7 +70,7 @@ def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
     return outputs
 
 
-def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite) -> None:
+def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite, trails: Mapping[str, Trail]) -> None:
     """The intranet's pages and the printable staff documents."""
     add("staff/index.html", "dashboard.html", site=staff)
     add("staff/register/index.html", "register.html", site=staff)
@@ -77,7 +78,7 @@ def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite) -> None:
     # PDFs beside each pupil's page, as (file name, template, link text): the page links to each one.
     beside = (("mentoring-file.pdf", "print/mentoring-file.html", "Mentoring file"),)
     for facts in school.pupils:
-        view = staff_pupil(school, facts)
+        view = staff_pupil(school, facts, trails.get(facts.id))
         add(f"staff/pupils/{facts.id}/index.html", "pupil.html", pupil=view, documents=beside)
         for name, template, _label in beside:
             add(f"staff/pupils/{facts.id}/{name}", template, pupil=view, file=mentoring_file(school, facts))

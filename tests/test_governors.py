@@ -121,3 +121,15 @@ def test_word_processor_policy_builds_to_page_and_pdf_with_its_text(make_school:
         assert fragment in page, fragment
         assert fragment in pdf, fragment
     assert page.count("<li>") >= 2 and "<td>Ms A. Mentor</td>" in page
+
+
+def test_staff_see_field_level_record_history_and_lowered_targets(repo: Path) -> None:
+    build(repo, repo / "output", jobs=1, as_of=AS_OF)
+    page = (repo / "output/staff/pupils/ada/index.html").read_text(encoding="utf-8")
+    assert "<li>English target 7 → 6</li>" in page and "<li>English target 6 → 7</li>" in page
+    assert page.index("Put English target back") < page.index("Raise English target after au1")
+    dashboard = (repo / "output/staff/index.html").read_text(encoding="utf-8")
+    assert "Targets lowered without SLT approval" in dashboard
+    row = dashboard[dashboard.index('class="action-target-lowered"'):]
+    assert "Adaeze Quillfeather" in row and "7 → 6" in row and "Mr B. Mentor" in row
+    assert "Put English target back" in pdf_text(repo / "output/staff/pupils/ada/mentoring-file.pdf")

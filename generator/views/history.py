@@ -109,6 +109,7 @@ class LoweredTarget:
     """A commit that lowered a target without SLT approval (P5): for the staff dashboard."""
 
     pupil_id: str
+    pupil: str
     subject: str
     old: str
     new: str
@@ -117,8 +118,8 @@ class LoweredTarget:
     commit: str
 
 
-def lowered_without_approval(repo: git_history.History, pupil_ids: Sequence[str], site: Site) -> tuple[LoweredTarget, ...]:
-    """Across every pupil's history, each commit that moved a target down without an allowed approver."""
+def lowered_without_approval(repo: git_history.History, pupils: Mapping[str, str], site: Site) -> tuple[LoweredTarget, ...]:
+    """Across every pupil's history (`pupils`: id → name), each commit that moved a target down without an allowed approver."""
     if not repo.available:
         return ()
     allowed = set(site.scheme.targets.lowered_only_by)
@@ -126,8 +127,10 @@ def lowered_without_approval(repo: git_history.History, pupil_ids: Sequence[str]
     scales: Mapping[str, Sequence[str]] = {s.id: site.scales[s.scale].labels for s in site.subjects}
     names = {s.id: s.name for s in site.subjects}
     found: list[Finding] = []
-    for pid in pupil_ids:
+    for pid in pupils:
         found.extend(lowered_targets(repo.file(f"pupils/{pid}.yaml"), scales, approvers))
-    rows = [LoweredTarget(f.path.removeprefix("pupils/").removesuffix(".yaml"), names.get(f.subject, f.subject), f.old, f.new,
-                          f.author, f.date, f.commit.short) for f in found]
+    rows = []
+    for f in found:
+        pid = f.path.removeprefix("pupils/").removesuffix(".yaml")
+        rows.append(LoweredTarget(pid, pupils[pid], names.get(f.subject, f.subject), f.old, f.new, f.author, f.date, f.commit.short))
     return tuple(sorted(rows, key=lambda r: (r.date, r.pupil_id, r.subject), reverse=True))

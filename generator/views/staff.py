@@ -18,6 +18,7 @@ from ..derive import PupilFacts, SchoolFacts, SubjectRow
 from ..schema import Pupil
 from .charts import Chart, progress_chart
 from .common import GradingKey, SchoolHeader, grading_key, school_header
+from .history import LoweredTarget, Trail
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,15 @@ class StaffPupil:
     """Indexes into record.meetings, newest first, for the meetings timeline."""
     subject_names: dict[str, str] = field(default_factory=dict)
     """Subject id → name, for interventions recorded against a subject."""
+    history: Trail | None = None
+    """Who changed this record, when, why and what, from git; None when the build was not given it."""
 
     @property
     def record(self) -> Pupil:
         return self.facts.record
 
 
-def staff_pupil(school: SchoolFacts, pupil: PupilFacts) -> StaffPupil:
+def staff_pupil(school: SchoolFacts, pupil: PupilFacts, history: Trail | None = None) -> StaffPupil:
     record = pupil.record
     terms = tuple(t.name for t in school.terms)
     year_terms = tuple(t.name for t in school.site.half_terms)
@@ -57,6 +60,7 @@ def staff_pupil(school: SchoolFacts, pupil: PupilFacts) -> StaffPupil:
         charts=charts,
         timeline=tuple(sorted(range(len(record.meetings)), key=lambda i: (record.meetings[i].date, i), reverse=True)),
         subject_names={s.id: s.name for s in school.site.subjects},
+        history=history,
     )
 
 
@@ -131,9 +135,11 @@ class StaffSite:
     years: tuple[int, ...]
     subject_rows: tuple[tuple[str, int, int, int], ...]
     """(subject, above, on, below) across current mentees."""
+    lowered: tuple[LoweredTarget, ...] = ()
+    """Commits in git history that lowered a target without an allowed approver (P5: only SLT)."""
 
 
-def staff_site(school: SchoolFacts) -> StaffSite:
+def staff_site(school: SchoolFacts, lowered: tuple[LoweredTarget, ...] = ()) -> StaffSite:
     actions = _action_rows(school)
     due = {}
     for a in actions:
@@ -147,7 +153,7 @@ def staff_site(school: SchoolFacts) -> StaffSite:
         by_subject.append((subject.name, standings.count("above"), standings.count("on"), standings.count("below")))
     mentors = tuple(sorted({(r.mentor_id, r.mentor) for r in mentees if r.mentor_id and r.mentor}, key=lambda m: (m[1], m[0])))
     return StaffSite(school_header(school), mentees, actions, _groups(actions), rows, mentors,
-                     tuple(sorted({p.record.year for p in school.pupils})), tuple(by_subject))
+                     tuple(sorted({p.record.year for p in school.pupils})), tuple(by_subject), lowered)
 
 
 def _action_rows(school: SchoolFacts) -> tuple[ActionRow, ...]:
