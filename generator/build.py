@@ -87,18 +87,18 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         jobs_to_render: list[pdf.PdfJob] = []
         keys: dict[str, str] = {}
         reused = pages = 0
-        for output in outputs:
-            html = render(envs[output.audience], output.template, output.page, **output.context)
-            if output.kind == "html":
-                staging.write(output.dest, html.encode("utf-8"))
-                pages += 1
-                continue
-            job = pdf.PdfJob(output.dest, html)
+        for output in (o for o in outputs if o.kind == "pdf"):
+            job = pdf.PdfJob(output.dest, render(envs[output.audience], output.template, output.page, **output.context))
             keys[output.dest] = pdf.job_key(job, css_digest)
             if previous.get(output.dest) == keys[output.dest] and staging.reuse(output.dest, out / output.dest):
                 reused += 1
             else:
                 jobs_to_render.append(job)
+        rendering = pdf.render_all(jobs_to_render, root, css_paths, workers)  # the workers start on the PDFs while the pages render
+        for output in (o for o in outputs if o.kind == "html"):
+            html = render(envs[output.audience], output.template, output.page, **output.context)
+            staging.write(output.dest, html.encode("utf-8"))
+            pages += 1
         for audience in ("staff", "governors"):
             for asset in ASSETS:
                 staging.write(f"{audience}/assets/{asset}", (templates / "shared" / asset).read_bytes())
@@ -108,7 +108,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         report("search indexed " + ", ".join(f"{n} {audience} pages" for audience, n in indexed.items())
                + f" in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
         started = time.monotonic()
-        for done, (dest, data) in enumerate(pdf.render_all(jobs_to_render, root, css_paths, workers), start=1):
+        for done, (dest, data) in enumerate(rendering, start=1):
             staging.write(dest, data)
             if done % 100 == 0:
                 report(f"{done}/{len(jobs_to_render)} PDFs")

@@ -13,8 +13,8 @@ nothing but a pupil's names, the mentor's name, the school and a date.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import jinja2
 from jinja2 import nodes
@@ -151,7 +151,7 @@ def compile_letters(letters: Mapping[str, tuple[object, ...]]) -> dict[str, Lett
         found = check(f"content/letters/{slug}.md", body, body_line)
         problems += found
         if not found:
-            compiled[slug] = LetterTemplate(slug, str(getattr(meta, "title")), _ENV.from_string(body))
+            compiled[slug] = LetterTemplate(slug, str(meta.title), _ENV.from_string(body))
     if problems:
         raise InvalidInput(problems)
     return compiled

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 from .derive import SchoolFacts
 from .letters import LetterTemplate
 from .render import Audience
-from .views import GovernorsSite, StaffSite, documents, family_profile, staff_pupil
+from .views import GovernorsSite, StaffSite, documents, family_profile, sheets, staff_pupil
 from .views.documents import mentoring_file
 from .views.history import Trail
 from .views.staff import analysis_page, caseloads, progress_meeting, year_pages
@@ -106,10 +106,10 @@ def plan_families(add: Add, school: SchoolFacts, letters: Mapping[str, LetterTem
 
 def plan_documents(add: Add, school: SchoolFacts) -> None:
     """The staff's printed documents about many pupils: register, caseloads, progress meeting."""
-    add("staff/register/register.pdf", "print/register.html", reg=documents.register(school))
-    for load in documents.caseloads(school):
+    add("staff/register/register.pdf", "print/register.html", reg=sheets.register(school))
+    for load in sheets.caseloads(school):
         add(f"staff/caseloads/{load.staff_id}.pdf", "print/caseload.html", load=load)
-    add("staff/progress/progress-meeting.pdf", "print/progress-meeting.html", meeting=documents.progress_meeting(school))
+    add("staff/progress/progress-meeting.pdf", "print/progress-meeting.html", meeting=sheets.progress_meeting(school))
 
 
 def plan_governors(add: Add, governors: GovernorsSite) -> None:

@@ -10,10 +10,10 @@ import pikepdf
 import pytest
 import yaml
 from pypdf import PdfReader
+from support import AS_OF
 
 from generator.build import build
 from generator.sample import write_sample
-from support import AS_OF
 
 PUPILS = 60
 
@@ -40,10 +40,10 @@ def parse_cmap(data: bytes) -> dict[bytes, str]:
     def utf16(hexa: str) -> str:
         return bytes.fromhex(hexa).decode("utf-16-be", "replace")
 
-    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.DOTALL):
         for src, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
             out[bytes.fromhex(src)] = utf16(dst)
-    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.DOTALL):
         for low, high, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(\[[^\]]*\]|<[0-9A-Fa-f]+>)", block):
             first, last, width = int(low, 16), int(high, 16), len(low) // 2
             if dst.startswith("["):
@@ -96,7 +96,7 @@ def _stream_texts(stream: pikepdf.Stream, maps: list[dict[bytes, str]]) -> list[
         warnings.simplefilter("ignore")
         try:
             operations = pikepdf.parse_content_stream(stream)
-        except Exception:  # not a content stream
+        except pikepdf.PdfError:  # not a content stream
             return [data.decode("latin-1")]
     shown: list[bytes] = []
     for operands, operator in operations:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import jinja2
 import pytest
 from jinja2.exceptions import SecurityError
+from support import AS_OF, pdf_text, run_cli
 
 from generator import letters
 from generator.build import build
 from generator.diagnostics import InvalidInput
-from support import AS_OF, pdf_text, run_cli
 
 FIELDS = letters.LetterFields(letters.LetterPupil("Ann", "O'Neill"), letters.LetterMentor("Ms A. Mentor"),
                               "Test Hollow School", "20 November 2026")

@@ -9,6 +9,8 @@ it was never given. No I/O in this package.
 - `family`: the half-term pupil profile
 - `staff`: the intranet and staff documents
 - `governors`: the policy site and programme outcomes
+- `documents`: printed documents about one pupil (mentoring file, action plan, letters) and the governors' pack
+- `sheets`: printed staff documents about many pupils (register, caseloads, progress meeting)
 """
 
 from .common import GradingKey, SchoolHeader, grading_key, school_header

@@ -1,18 +1,19 @@
-"""views.documents: what each printed document may show — mentoring file, action plan, register, caseloads, progress meeting, letters, governors' pack; no I/O.
+"""views.documents: what each printed document about one pupil may show — mentoring file, action plan, letters — and the governors' pack; no I/O.
 
-Staff documents (mentoring file, register, caseload, progress meeting)
-carry staff data; the family documents (action plan, letters) are cut
-from the family-safe fields only, like the profile; the governors' pack
-holds policies and nothing else. Every document is one pupil, one mentor
-or one school — never several pupils' family documents in one file.
+The mentoring file carries staff data; the family documents (action plan,
+letters) are cut from the family-safe fields only, like the profile; the
+governors' pack holds policies and nothing else. Every family document is
+one pupil's — never several pupils' documents in one file. The staff's
+documents about many pupils (register, caseloads, progress meeting) are in
+`views.sheets`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from markupsafe import Markup
 
@@ -23,7 +24,7 @@ from ..schema import Pupil
 from .common import GradingKey, SchoolHeader, grading_key, school_header
 from .governors import GovernorsSite, Policy
 
-# --- the chart shared by the mentoring file and the profile ------------------------------------------------
+# --- the family profile's chart --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,15 @@ def _gap_words(gap: int) -> str:
 
 @dataclass(frozen=True)
 class MentoringFile:
-    """A pupil's printed mentoring file (P5's contents, as far as the record has data): staff only."""
+    """A pupil's printed mentoring file (P5's contents, as far as the record has data): staff only.
+
+    The template prints a section only when the record holds data for it
+    (criteria, basic skills, half-termly record, interventions), so a new
+    referral's file is short and an established mentee's is complete. It has
+    no chart: its grid already shows each step and the pace, and a chart
+    costs about a sixth of a one-page document's render time; the family's
+    profile, which has no such grid column, carries it.
+    """
 
     header: SchoolHeader
     key: GradingKey
@@ -93,9 +102,6 @@ class MentoringFile:
     referred_by: str | None
     notes_html: tuple[Markup, ...]
     contact_notes_html: tuple[Markup, ...]
-    chart: TargetChart | None
-    contents: tuple[tuple[str, str], ...]
-    """(anchor, heading) of the sections this record has data for, in print order."""
 
     @property
     def record(self) -> Pupil:
@@ -104,20 +110,11 @@ class MentoringFile:
 
 def mentoring_file(school: SchoolFacts, pupil: PupilFacts) -> MentoringFile:
     r = pupil.record
-    sections = [("summary", "Summary", True), ("tracking", "Tracking, targets and progress", True),
-                ("criteria", "Criteria and performance", bool(pupil.criteria)),
-                ("skills", "Basic skills: the last tests", pupil.skills is not None),
-                ("record", "Half-termly record: attendance and attitude", bool(pupil.attitude)),
-                ("plan", "Individual action plan", True),
-                ("interventions", "Intervention work", bool(r.interventions)),
-                ("meetings", "Meetings", True), ("contacts", "Contact with home", True),
-                ("background", "Background (restricted)", True)]
     return MentoringFile(
         header=school_header(school), key=grading_key(school), id=pupil.id, facts=pupil,
         terms=tuple(t.name for t in school.terms), referred_by=school.staff_name(r.mentoring.referred_by),
         notes_html=tuple(markup.to_html(m.notes, shift_headings=3) for m in r.meetings),
         contact_notes_html=tuple(markup.to_html(c.notes, shift_headings=3) for c in r.contacts),
-        chart=target_chart(pupil.subjects), contents=tuple((a, t) for a, t, shown in sections if shown),
     )
 
 
@@ -169,160 +166,6 @@ def action_plan(school: SchoolFacts, pupil: PupilFacts) -> ActionPlan:
     )
 
 
-# --- the mentoring register ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegisterEntry:
-    name: str
-    year: int
-    form: str
-    mentor: str | None
-    referred_on: dt.date | None
-    referred_by: str | None
-    reasons: tuple[str, ...]
-    status: str
-    started_on: dt.date | None
-    next_review: dt.date | None
-    exited_on: dt.date | None
-
-
-@dataclass(frozen=True)
-class Register:
-    """Every mentee, why they were referred, by whom, and who mentors them (P2's register)."""
-
-    header: SchoolHeader
-    entries: tuple[RegisterEntry, ...]
-    counts: tuple[tuple[str, int], ...]
-
-
-def register(school: SchoolFacts) -> Register:
-    entries = []
-    for p in school.pupils:
-        m = p.record.mentoring
-        if m.status == "none":
-            continue
-        entries.append(RegisterEntry(p.display_name, p.record.year, p.record.form, p.mentor_name, m.referred_on,
-                                     school.staff_name(m.referred_by), tuple(m.reasons), m.status, m.started_on,
-                                     p.next_review, m.exited_on))
-    counts = tuple((s, sum(1 for e in entries if e.status == s)) for s in ("referred", "active", "exited"))
-    return Register(school_header(school), tuple(entries), counts)
-
-
-# --- caseloads -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseloadEntry:
-    name: str
-    year: int
-    form: str
-    status: str
-    started_on: dt.date | None
-    last_meeting: dt.date | None
-    next_meeting: dt.date | None
-    next_review: dt.date | None
-    below: tuple[str, ...]
-    """Subjects below target now."""
-    due: tuple[tuple[str, dt.date | None], ...]
-    """(what, when) the mentor should do, from the policy rules."""
-
-
-@dataclass(frozen=True)
-class Caseload:
-    """One mentor's current mentees and what is due for each."""
-
-    header: SchoolHeader
-    staff_id: str
-    mentor: str
-    entries: tuple[CaseloadEntry, ...]
-
-    @property
-    def due_count(self) -> int:
-        return sum(len(e.due) for e in self.entries)
-
-
-def caseloads(school: SchoolFacts) -> tuple[Caseload, ...]:
-    """A caseload for every member of staff who mentors by role or has a current mentee; current = referred or active."""
-    current = [p for p in school.pupils if p.record.mentoring.status in ("referred", "active") and p.record.mentor]
-    ids = {s.id for s in school.site.staff if {"mentor", "lead_mentor"} & set(s.roles)} | {p.record.mentor for p in current}
-    header = school_header(school)
-    out = []
-    for sid in sorted(i for i in ids if i):
-        entries = tuple(_caseload_entry(p) for p in current if p.record.mentor == sid)
-        out.append(Caseload(header, sid, school.staff_name(sid) or sid, entries))
-    return tuple(out)
-
-
-def _caseload_entry(p: PupilFacts) -> CaseloadEntry:
-    m = p.record.mentoring
-    due = tuple((a.text, None if _dated(a.text, a.due) else a.due)
-                for a in sorted(p.actions, key=lambda a: (a.due or dt.date.max, a.code)))
-    return CaseloadEntry(p.display_name, p.record.year, p.record.form, m.status, m.started_on, p.last_meeting,
-                         p.next_meeting, p.next_review, tuple(r.subject for r in p.subjects if r.standing == "below"), due)
-
-
-def _dated(text: str, day: dt.date | None) -> bool:
-    """Whether an action's text already says its date, so the caseload does not print it twice."""
-    return day is not None and (f"{day:%d %b %Y}" in text or f"{day.day} {day:%b %Y}" in text)
-
-
-# --- the progress meeting sheet ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BelowEntry:
-    name: str
-    year: int
-    form: str
-    status: str
-    mentor: str | None
-    subjects: tuple[tuple[str, str | None, str | None], ...]
-    """(subject, working at, target) for each subject below target."""
-    intervention: bool
-
-
-@dataclass(frozen=True)
-class DueEntry:
-    name: str
-    year: int
-    form: str
-    mentor: str | None
-    when: dt.date | None
-    text: str
-
-
-@dataclass(frozen=True)
-class ProgressMeeting:
-    """The half-termly progress meeting: who needs more support, whose review is overdue, who is ready to exit."""
-
-    header: SchoolHeader
-    key: GradingKey
-    below: tuple[BelowEntry, ...]
-    overdue: tuple[DueEntry, ...]
-    ready_to_exit: tuple[DueEntry, ...]
-
-
-def progress_meeting(school: SchoolFacts) -> ProgressMeeting:
-    """Below target: every pupil, mentee or not (P4: below target triggers intervention, so this is where referrals start)."""
-    below, overdue, ready = [], [], []
-    for p in sorted(school.pupils, key=lambda p: (p.record.year, p.sort_name)):
-        rows = [r for r in p.subjects if r.standing == "below"]
-        if rows:
-            live = {i.subject for i in p.record.interventions if i.outcome == "ongoing"}
-            below.append(BelowEntry(p.display_name, p.record.year, p.record.form, p.record.mentoring.status, p.mentor_name,
-                                    tuple((r.subject, r.latest, r.target) for r in rows),
-                                    None in live or any(r.subject_id in live for r in rows)))
-        for action in p.actions:
-            entry = DueEntry(p.display_name, p.record.year, p.record.form, p.mentor_name, action.due, action.text)
-            if action.code == "review.overdue":
-                overdue.append(entry)
-            elif action.code == "exit.review":
-                ready.append(entry)
-    overdue.sort(key=lambda e: (e.when or dt.date.max, e.name))
-    return ProgressMeeting(school_header(school), grading_key(school), tuple(below), tuple(overdue), tuple(ready))
-
-
 # --- letters home --------------------------------------------------------------------------------------------
 
 
@@ -343,8 +186,9 @@ LetterRule = Callable[[PupilFacts], "dt.date | None"]
 
 
 def _start(p: PupilFacts) -> dt.date | None:
+    """Mentoring is starting and a mentor is named: the letter introduces them (until then there is no one to introduce)."""
     m = p.record.mentoring
-    return (m.started_on or m.referred_on) if m.status in ("referred", "active") else None
+    return (m.started_on or m.referred_on) if m.status in ("referred", "active") and p.mentor_name else None
 
 
 def _cannot_reach(p: PupilFacts) -> dt.date | None:
@@ -367,6 +211,10 @@ LETTER_RULES: dict[str, LetterRule] = {
     "end-of-mentoring": _end,
 }
 """Which pupils get which letter, by the letter file's slug, and the date the letter carries.
+
+Start: referred or active, once a mentor is named. Cannot reach you: the
+latest contact with home went unanswered. End: mentoring has ended. A
+letter file with any other slug is a template no rule sends yet.
 
 The date is the event's (mentoring began, the call went unanswered,
 mentoring ended), not the build's, so a letter's text changes only when its
@@ -424,10 +272,10 @@ def governors_pack(site: GovernorsSite) -> GovernorsPack:
     items = []
     for p in site.policies:
         anchor = f"policy-{p.slug}"
-        items.append(PackPolicy(anchor, p, Markup(_ID.sub(lambda m: f"{m.group(1)}{anchor}-{m.group(2)}{m.group(3)}", str(p.html)))))
+        html = _ID.sub(lambda m, prefix=anchor: f"{m.group(1)}{prefix}-{m.group(2)}{m.group(3)}", str(p.html))
+        items.append(PackPolicy(anchor, p, Markup(html)))  # the policy's HTML was sanitised by markup; only ids changed
     return GovernorsPack(site.header, tuple(items))
 
 
-__all__ = ["ActionPlan", "Caseload", "GovernorsPack", "Letter", "MentoringFile", "ProgressMeeting", "Register",
-           "TargetChart", "action_plan", "caseloads", "governors_pack", "has_action_plan", "letters_for",
-           "mentoring_file", "progress_meeting", "register", "target_chart"]
+__all__ = ["ActionPlan", "GovernorsPack", "Letter", "MentoringFile", "TargetChart", "action_plan", "governors_pack",
+           "has_action_plan", "letters_for", "mentoring_file", "target_chart"]

@@ -1,0 +1,295 @@
+"""Build speed of mentorsite's printed documents, against a naive one-render-per-document loop.
+
+    python benchmarks/bench.py                         # 100 and 1,500 pupils, median of 3
+    python benchmarks/bench.py --pupils 300 --runs 1 --no-naive
+
+For each N it writes `mentorsite sample --pupils N` into a temporary folder,
+then builds it `--runs` times from scratch with `mentorsite build` (a real
+subprocess, every output, an empty --out each time) and reports the median
+of: seconds of wall time per PDF page (build wall ÷ PDF pages), PDF
+documents per second, seconds per pupil, CPU seconds, and peak memory (the
+largest single process, from getrusage, and the whole process tree,
+sampled from /proc).
+
+In the same run it times the naive baseline on the same HTML: one process,
+one `weasyprint.HTML(string=...).render()` + `write_pdf()` per document,
+with a fresh `CSS()` and no shared `FontConfiguration`, the same PDF options.
+The naive loop renders an evenly spaced sample of the documents
+(`--naive-docs`, all of them when there are fewer) and its seconds per
+page is compared with the build's: ratio = naive s/page ÷ build s/page.
+A second, harsher baseline renders the first `--naive-processes` of those
+documents in a fresh Python process each (start-up and imports every time).
+
+Only public tools: the standard library (`resource`, `/proc`), pypdf to
+count pages. Nothing here is imported by mentorsite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import pickle
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+AS_OF = "2026-11-20"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pupils", type=int, nargs="+", default=[100, 1500])
+    parser.add_argument("--runs", type=int, default=3, help="builds per size; the median is reported (default 3)")
+    parser.add_argument("--jobs", type=int, default=None, help="mentorsite build --jobs (default: its own, all cores)")
+    parser.add_argument("--naive-docs", type=int, default=300, help="documents in the naive baseline's sample (default 300)")
+    parser.add_argument("--naive-processes", type=int, default=20,
+                        help="documents also rendered one fresh process each, the way a shell loop over the weasyprint command would (default 20; 0 to skip)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive baselines")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the sample schools and last outputs here")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--naive-worker", nargs=3, metavar=("JOBS", "CSS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--one-document", nargs=4, metavar=("JOBS", "INDEX", "CSS", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.naive_worker:
+        return naive_worker(*args.naive_worker)
+    if args.one_document:
+        jobs_file, index, css_path, out = args.one_document
+        return naive_worker(jobs_file, css_path, out, only=int(index))
+
+    results = []
+    work = args.keep or Path(tempfile.mkdtemp(prefix="mentorsite-bench-"))
+    try:
+        for n in args.pupils:
+            results.append(bench_size(n, work / f"school-{n}", args))
+            print(json.dumps(results[-1]), flush=True)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def bench_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, object]:
+    if school.exists():
+        shutil.rmtree(school)
+    run([sys.executable, "-m", "generator", "sample", "--pupils", str(n), str(school)])
+    out = school / "output"
+    runs = []
+    for i in range(args.runs):
+        shutil.rmtree(out, ignore_errors=True)
+        command = [sys.executable, "-m", "generator", "build", "--root", str(school), "--out", str(out), "--as-of", AS_OF]
+        if args.jobs:
+            command += ["--jobs", str(args.jobs)]
+        runs.append(measured(command))
+        log(f"{n} pupils, build {i + 1}/{args.runs}: {runs[-1]['wall_s']:.1f}s wall, {runs[-1]['cpu_s']:.1f}s cpu")
+    docs, pages = count_pdfs(out)
+    wall = statistics.median(r["wall_s"] for r in runs)
+    result: dict[str, object] = {
+        "pupils": n, "runs": args.runs, "load_before": os.getloadavg()[0], "pdf_documents": docs, "pdf_pages": pages,
+        "wall_s": round(wall, 2), "wall_each_s": [round(r["wall_s"], 2) for r in runs],
+        "cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 2),
+        "s_per_pdf_page": round(wall / pages, 4), "pdf_docs_per_s": round(docs / wall, 2), "s_per_pupil": round(wall / n, 4),
+        "peak_rss_largest_process_mib": round(statistics.median(r["maxrss_mib"] for r in runs), 1),
+        "peak_rss_process_tree_mib": round(statistics.median(r["tree_peak_mib"] for r in runs), 1),
+    }
+    if not args.no_naive:
+        result.update(naive(school, out, args))
+    return result
+
+
+def measured(command: list[str]) -> dict[str, float]:
+    """Run a command in a fresh wrapper process so its getrusage covers this build only; sample its process tree's RSS."""
+    wrapper = ("import json, resource, subprocess, sys\n"
+               "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+               "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+               "print(json.dumps({'code': code, 'cpu': u.ru_utime + u.ru_stime, 'maxrss_kib': u.ru_maxrss}))\n")
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", wrapper, *command], stdout=subprocess.PIPE, text=True)
+    peak = TreePeak(process.pid)
+    peak.start()
+    stdout, _ = process.communicate()
+    wall = time.perf_counter() - started
+    peak.stop()
+    usage = json.loads(stdout.strip().splitlines()[-1])
+    if usage["code"] != 0:
+        raise SystemExit(f"build failed ({usage['code']}): {' '.join(command)}")
+    return {"wall_s": wall, "cpu_s": usage["cpu"], "maxrss_mib": usage["maxrss_kib"] / 1024, "tree_peak_mib": peak.peak / 1024}
+
+
+class TreePeak(threading.Thread):
+    """The largest sum of RSS over a process and all its descendants, sampled from /proc every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak = max(self.peak, self.sample())
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+    def sample(self) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                status = Path(f"/proc/{entry}/status").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            rss[int(entry)] = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        tree, frontier = {self.pid}, [self.pid]
+        while frontier:
+            parent = frontier.pop()
+            for pid, ppid in parents.items():
+                if ppid == parent and pid not in tree:
+                    tree.add(pid)
+                    frontier.append(pid)
+        return sum(rss.get(pid, 0) for pid in tree)
+
+
+def count_pdfs(out: Path) -> tuple[int, int]:
+    from pypdf import PdfReader
+
+    files = sorted(out.rglob("*.pdf"))
+    return len(files), sum(len(PdfReader(str(f)).pages) for f in files)
+
+
+def naive(school: Path, out: Path, args: argparse.Namespace) -> dict[str, object]:
+    """The baseline on the same documents' HTML, in its own process, median of `--runs`."""
+    jobs = collect_jobs(school)
+    step = max(1, math.ceil(len(jobs) / args.naive_docs))
+    sample = jobs[::step]
+    jobs_file = school / "naive-jobs.pickle"
+    jobs_file.write_bytes(pickle.dumps(sample))
+    css = str(Path(__file__).resolve().parent.parent / "templates" / "shared" / "print.css")
+    if (school / "templates").is_dir():
+        css = str(school / "templates" / "shared" / "print.css")
+    runs = []
+    for i in range(args.runs):
+        naive_out = school / "naive-out"
+        shutil.rmtree(naive_out, ignore_errors=True)
+        naive_out.mkdir()
+        figures = measured([sys.executable, str(Path(__file__).resolve()), "--naive-worker", str(jobs_file), css, str(naive_out)])
+        report = json.loads((naive_out / "report.json").read_text())
+        runs.append({**figures, **report})
+        log(f"{school.name} naive {i + 1}/{args.runs}: {report['render_s']:.1f}s for {report['documents']} documents")
+    render = statistics.median(r["render_s"] for r in runs)
+    pages = runs[0]["pages"]
+    result: dict[str, object] = {
+        "naive_documents": len(sample), "naive_of": len(jobs), "naive_pages": pages, "naive_render_s": round(render, 2),
+        "naive_s_per_pdf_page": round(render / pages, 4), "naive_pdf_docs_per_s": round(len(sample) / render, 2)}
+    if args.naive_processes:
+        result.update(naive_processes(jobs_file, sample, css, school / "naive-out", args.naive_processes))
+    return result
+
+
+def naive_processes(jobs_file: Path, sample: list[object], css: str, out: Path, count: int) -> dict[str, object]:
+    """The first `count` sampled documents, each in a fresh Python process (start-up and imports paid every time)."""
+    from pypdf import PdfReader
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    chosen = range(min(count, len(sample)))
+    started = time.perf_counter()
+    for index in chosen:
+        run([sys.executable, str(Path(__file__).resolve()), "--one-document", str(jobs_file), str(index), css, str(out)])
+    wall = time.perf_counter() - started
+    pages = sum(len(PdfReader(str(f)).pages) for f in out.glob("*.pdf"))
+    log(f"naive, one process per document: {wall:.1f}s for {len(chosen)} documents")
+    return {"naive_process_documents": len(chosen), "naive_process_s_per_pdf_page": round(wall / pages, 4),
+            "naive_process_pdf_docs_per_s": round(len(chosen) / wall, 2)}
+
+
+def collect_jobs(school: Path) -> list[object]:
+    """The PDF jobs a build would render (dest and HTML), by running the build with the PDF stage replaced by a collector."""
+    code = ("import pickle, sys, tempfile\n"
+            "from pathlib import Path\n"
+            "from generator import build, pdf\n"
+            "jobs = []\n"
+            "def collect(found, *_args):\n"
+            "    jobs.extend(found)\n"
+            "    return iter(())\n"
+            "pdf.render_all = collect\n"
+            f"build.build(Path(sys.argv[1]), Path(tempfile.mkdtemp()) / 'out', jobs=1, as_of=__import__('datetime').date.fromisoformat({AS_OF!r}))\n"
+            "sys.stdout.buffer.write(pickle.dumps(sorted(jobs, key=lambda j: j.dest)))\n")
+    data = subprocess.run([sys.executable, "-c", code, str(school)], check=True, capture_output=True).stdout
+    return pickle.loads(data)  # type: ignore[no-any-return]
+
+
+def naive_worker(jobs_file: str, css_path: str, out: str, only: int | None = None) -> int:
+    """One process, one document at a time, nothing shared between documents: what a first script would do."""
+    from weasyprint import CSS, HTML
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from generator.pdf import PDF_OPTIONS
+
+    jobs = pickle.loads(Path(jobs_file).read_bytes())
+    if only is not None:
+        job = jobs[only]
+        Path(out, f"{only:05d}.pdf").write_bytes(HTML(string=job.html).write_pdf(stylesheets=[CSS(filename=css_path)], **PDF_OPTIONS))
+        return 0
+    started = time.perf_counter()
+    pages = 0
+    for i, job in enumerate(jobs):
+        document = HTML(string=job.html).render(stylesheets=[CSS(filename=css_path)])
+        pages += len(document.pages)
+        Path(out, f"{i:05d}.pdf").write_bytes(document.write_pdf(**PDF_OPTIONS))
+    render = time.perf_counter() - started
+    Path(out, "report.json").write_text(json.dumps({"documents": len(jobs), "pages": pages, "render_s": render}))
+    return 0
+
+
+def table(results: list[dict[str, object]]) -> str:
+    rows = [("pupils", "pupils"), ("PDF documents", "pdf_documents"), ("PDF pages", "pdf_pages"),
+            ("build wall, median (s)", "wall_s"), ("build CPU, median (s)", "cpu_s"),
+            ("s per PDF page", "s_per_pdf_page"), ("PDF documents per s", "pdf_docs_per_s"), ("s per pupil", "s_per_pupil"),
+            ("peak RSS, largest process (MiB)", "peak_rss_largest_process_mib"),
+            ("peak RSS, whole process tree (MiB)", "peak_rss_process_tree_mib"),
+            ("naive: documents timed (of all)", None), ("naive s per PDF page", "naive_s_per_pdf_page"),
+            ("naive PDF documents per s", "naive_pdf_docs_per_s"), ("naive ÷ build, per page", None),
+            ("naive, one process per document: s per PDF page", "naive_process_s_per_pdf_page"),
+            ("one process per document ÷ build, per page", None)]
+    lines = ["| measure | " + " | ".join(str(r["pupils"]) for r in results) + " |", "| --- |" + " --- |" * len(results)]
+    for label, key in rows:
+        cells = []
+        for r in results:
+            if label.startswith("naive: documents"):
+                cells.append(f"{r['naive_documents']} of {r['naive_of']}" if "naive_documents" in r else "–")
+            elif label.startswith("naive ÷ build"):
+                cells.append(f"{r['naive_s_per_pdf_page'] / r['s_per_pdf_page']:.1f}x" if "naive_s_per_pdf_page" in r else "–")
+            elif label.startswith("one process per document ÷"):
+                cells.append(f"{r['naive_process_s_per_pdf_page'] / r['s_per_pdf_page']:.1f}x"
+                             if "naive_process_s_per_pdf_page" in r else "–")
+            else:
+                cells.append(str(r.get(key, "–")))  # type: ignore[arg-type]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run(command: list[str]) -> None:
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

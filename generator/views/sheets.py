@@ -1,0 +1,169 @@
+"""views.sheets: the staff's printed documents about many pupils — mentoring register, caseloads, progress meeting sheet; no I/O.
+
+Staff only: each may carry referral reasons and what is due. They list
+pupils one row each; no family document is ever cut from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..derive import PupilFacts, SchoolFacts
+from .common import GradingKey, SchoolHeader, grading_key, school_header
+
+# --- the mentoring register ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    name: str
+    year: int
+    form: str
+    mentor: str | None
+    referred_on: dt.date | None
+    referred_by: str | None
+    reasons: tuple[str, ...]
+    status: str
+    started_on: dt.date | None
+    next_review: dt.date | None
+    exited_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class Register:
+    """Every mentee, why they were referred, by whom, and who mentors them (P2's register)."""
+
+    header: SchoolHeader
+    entries: tuple[RegisterEntry, ...]
+    counts: tuple[tuple[str, int], ...]
+
+
+def register(school: SchoolFacts) -> Register:
+    entries = []
+    for p in school.pupils:
+        m = p.record.mentoring
+        if m.status == "none":
+            continue
+        entries.append(RegisterEntry(p.display_name, p.record.year, p.record.form, p.mentor_name, m.referred_on,
+                                     school.staff_name(m.referred_by), tuple(m.reasons), m.status, m.started_on,
+                                     p.next_review, m.exited_on))
+    counts = tuple((s, sum(1 for e in entries if e.status == s)) for s in ("referred", "active", "exited"))
+    return Register(school_header(school), tuple(entries), counts)
+
+
+# --- caseloads -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseloadEntry:
+    name: str
+    year: int
+    form: str
+    status: str
+    started_on: dt.date | None
+    last_meeting: dt.date | None
+    next_meeting: dt.date | None
+    next_review: dt.date | None
+    below: tuple[str, ...]
+    """Subjects below target now."""
+    due: tuple[tuple[str, dt.date | None], ...]
+    """(what, when) the mentor should do, from the policy rules."""
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """One mentor's current mentees and what is due for each."""
+
+    header: SchoolHeader
+    staff_id: str
+    mentor: str
+    entries: tuple[CaseloadEntry, ...]
+
+    @property
+    def due_count(self) -> int:
+        return sum(len(e.due) for e in self.entries)
+
+
+def caseloads(school: SchoolFacts) -> tuple[Caseload, ...]:
+    """A caseload for every member of staff who mentors by role or has a current mentee; current = referred or active."""
+    current = [p for p in school.pupils if p.record.mentoring.status in ("referred", "active") and p.record.mentor]
+    ids = {s.id for s in school.site.staff if {"mentor", "lead_mentor"} & set(s.roles)} | {p.record.mentor for p in current}
+    header = school_header(school)
+    out = []
+    for sid in sorted(i for i in ids if i):
+        entries = tuple(_caseload_entry(p) for p in current if p.record.mentor == sid)
+        out.append(Caseload(header, sid, school.staff_name(sid) or sid, entries))
+    return tuple(out)
+
+
+def _caseload_entry(p: PupilFacts) -> CaseloadEntry:
+    m = p.record.mentoring
+    due = tuple((a.text, None if _dated(a.text, a.due) else a.due)
+                for a in sorted(p.actions, key=lambda a: (a.due or dt.date.max, a.code)))
+    return CaseloadEntry(p.display_name, p.record.year, p.record.form, m.status, m.started_on, p.last_meeting,
+                         p.next_meeting, p.next_review, tuple(r.subject for r in p.subjects if r.standing == "below"), due)
+
+
+def _dated(text: str, day: dt.date | None) -> bool:
+    """Whether an action's text already says its date, so the caseload does not print it twice."""
+    return day is not None and (f"{day:%d %b %Y}" in text or f"{day.day} {day:%b %Y}" in text)
+
+
+# --- the progress meeting sheet ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BelowEntry:
+    name: str
+    year: int
+    form: str
+    status: str
+    mentor: str | None
+    subjects: tuple[tuple[str, str | None, str | None], ...]
+    """(subject, working at, target) for each subject below target."""
+    intervention: bool
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    name: str
+    year: int
+    form: str
+    mentor: str | None
+    when: dt.date | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ProgressMeeting:
+    """The half-termly progress meeting: who needs more support, whose review is overdue, who is ready to exit."""
+
+    header: SchoolHeader
+    key: GradingKey
+    below: tuple[BelowEntry, ...]
+    overdue: tuple[DueEntry, ...]
+    ready_to_exit: tuple[DueEntry, ...]
+
+
+def progress_meeting(school: SchoolFacts) -> ProgressMeeting:
+    """Below target: every pupil, mentee or not (P4: below target triggers intervention, so this is where referrals start)."""
+    below, overdue, ready = [], [], []
+    for p in sorted(school.pupils, key=lambda p: (p.record.year, p.sort_name)):
+        rows = [r for r in p.subjects if r.standing == "below"]
+        if rows:
+            live = {i.subject for i in p.record.interventions if i.outcome == "ongoing"}
+            below.append(BelowEntry(p.display_name, p.record.year, p.record.form, p.record.mentoring.status, p.mentor_name,
+                                    tuple((r.subject, r.latest, r.target) for r in rows),
+                                    None in live or any(r.subject_id in live for r in rows)))
+        for action in p.actions:
+            entry = DueEntry(p.display_name, p.record.year, p.record.form, p.mentor_name, action.due, action.text)
+            if action.code == "review.overdue":
+                overdue.append(entry)
+            elif action.code == "exit.review":
+                ready.append(entry)
+    overdue.sort(key=lambda e: (e.when or dt.date.max, e.name))
+    return ProgressMeeting(school_header(school), grading_key(school), tuple(below), tuple(overdue), tuple(ready))
+
+
+__all__ = ["Caseload", "ProgressMeeting", "Register", "caseloads", "progress_meeting", "register"]
