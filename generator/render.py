@@ -19,7 +19,6 @@ from .rules.progress import STANDING_LABEL, STANDING_SYMBOL
 
 Audience = Literal["staff", "governors", "families"]
 
-COLOUR_LABEL = {"green": "Good", "yellow": "Acceptable", "red": "Concern"}
 COLOUR_SYMBOL = {"green": "✓", "yellow": "~", "red": "✗"}
 
 
@@ -41,7 +40,6 @@ def _environment(templates: Path, audience: Audience) -> jinja2.Environment:
         short_date=lambda d: d.strftime("%d %b") if d else "—",
         standing_label=lambda s: STANDING_LABEL.get(s or "", "No judgement yet"),
         standing_symbol=lambda s: STANDING_SYMBOL.get(s or "", "–"),
-        colour_label=lambda c: COLOUR_LABEL.get(c or "", "Not recorded"),
         colour_symbol=lambda c: COLOUR_SYMBOL.get(c or "", "–"),
         percent=lambda v: "—" if v is None else f"{v:.1f}%",
         humanise=lambda s: str(s).replace("_", " ").capitalize(),
