@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-from markupsafe import Markup
 
 from .rules.progress import STANDING_LABEL, STANDING_SYMBOL
 
@@ -71,7 +70,3 @@ def relative(target: str, page: str) -> str:
 def render(env: jinja2.Environment, template: str, page: str, **context: Any) -> str:
     """Render one page; `page` is its path inside the audience folder, for relative links."""
     return env.get_template(template).render(page=page, **context)
-
-
-def safe(text: str) -> Markup:
-    return Markup(text)
