@@ -238,7 +238,7 @@ def naive_worker(jobs_file: str, css_path: str, out: str, only: int | None = Non
     from weasyprint import CSS, HTML
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from generator.pdf import PDF_OPTIONS
+    from generator.output.pdf import PDF_OPTIONS
 
     jobs = pickle.loads(Path(jobs_file).read_bytes())
     if only is not None:

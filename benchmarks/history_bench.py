@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator import history
+from generator.history import git as history
 from generator.build import check, derive
-from generator.sample import write_sample
+from generator.commands.sample import write_sample
 from generator.views.history import lowered_without_approval, pupil_trail
 
 

@@ -1,5 +1,5 @@
 """`python -m generator` is the `mentorsite` command."""
 
-from .cli import main
+from generator.commands.cli import main
 
 raise SystemExit(main())

@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import clock, history, letters, pdf, search, views
-from .derive import SchoolFacts, derive_school
-from .inputs import load_school
-from .plan import ASSETS, plan
-from .render import environments, render
-from .schema import Pupil
-from .views.history import lowered_without_approval, policy_trail, pupil_trail
-from .validate import Checked
-from .write import STATE_DIR, Staging, read_state, state_bytes
+from generator import views
+from generator.history import git as history
+from generator.judge import clock
+from generator.judge.derive import SchoolFacts, derive_school
+from generator.output import pdf, search
+from generator.output.plan import ASSETS, plan
+from generator.output.render import environments, render
+from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
+from generator.sources import letters
+from generator.sources.inputs import load_school
+from generator.sources.schema import Pupil
+from generator.sources.validate import Checked
+from generator.views.history import lowered_without_approval, policy_trail, pupil_trail
 
 Report = Callable[[str], None]
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

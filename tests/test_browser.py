@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from support import AS_OF, REPO
 
 from generator.build import build
-from support import AS_OF, REPO
 
 CHROMIUM = os.environ.get("MENTORSITE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import AS_OF, REPO, copy_site, file_text, pdf_text, run_cli, tree_bytes
 
 from generator.build import build
-from generator.diagnostics import InvalidInput
-from support import AS_OF, REPO, copy_site, file_text, pdf_text, run_cli, tree_bytes
+from generator.sources.diagnostics import InvalidInput
 
 CANARIES = {
     "restricted": ["CanaryEthnicityZeta", "CanaryEthnicityEta", "Z99887766554Q", "Y11223344556R"],

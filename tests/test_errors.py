@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from support import run_cli
 
 from generator.build import check
-from generator.diagnostics import InvalidInput
-
-from support import run_cli
+from generator.sources.diagnostics import InvalidInput
 
 CAL = (Path(__file__).parent / "sites" / "tiny" / "pupils" / "cal.yaml").read_text(encoding="utf-8")
 

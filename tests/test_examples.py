@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from support import REPO, run_cli
 
 EXAMPLES = [

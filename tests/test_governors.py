@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from support import AS_OF, pdf_text, run_cli
 
 from generator.build import build
-from support import AS_OF, pdf_text, run_cli
 
 POLICY_V1 = """---
 title: Test Mentoring Policy

@@ -20,12 +20,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from generator import load
-from generator.build import check
-from generator.diagnostics import InvalidInput
-
 from support import SITES, run_cli
+
+from generator.sources import load
+from generator.build import check
+from generator.sources.diagnostics import InvalidInput
 
 BAD = Path(__file__).parent / "bad"
 CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir())

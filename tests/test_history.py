@@ -10,10 +10,28 @@ from typing import Any
 
 import pytest
 
-from generator import history
-from generator.fielddiff import Change, file_changes, lowered_targets, pupil_changes
-from generator.history import (NO_COMMITS, NO_GIT, NOT_A_REPOSITORY, OK, UNCOMMITTED, UNTRACKED, Commit,
-                               DiffBlock, FileHistory, Version, changes_since, read_history, version_at)
+from generator.history import git as history
+from generator.history.fielddiff import (
+    Change,
+    file_changes,
+    lowered_targets,
+    pupil_changes,
+)
+from generator.history.git import (
+    NO_COMMITS,
+    NO_GIT,
+    NOT_A_REPOSITORY,
+    OK,
+    UNCOMMITTED,
+    UNTRACKED,
+    Commit,
+    DiffBlock,
+    FileHistory,
+    Version,
+    changes_since,
+    read_history,
+    version_at,
+)
 
 POLICY = "content/policies/mentoring.md"
 ADA = "pupils/ada.yaml"

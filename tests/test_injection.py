@@ -20,11 +20,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
-
-from generator import markup, pdf
-from generator.build import PACKAGE_TEMPLATES, build
-
 from support import AS_OF, copy_site, pdf_text
+
+from generator.output import pdf
+from generator.sources import markup
+from generator.build import PACKAGE_TEMPLATES, build
 
 HOSTILE = [
     "<script>alert(1)</script>",

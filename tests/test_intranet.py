@@ -12,14 +12,14 @@ from typing import Callable
 
 import pytest
 import yaml
-
-from generator import search
-from generator.analysis import GROUPS, cohort_analysis, figures, year_overview
-from generator.build import build
-from generator.derive import derive_school
-from generator.inputs import load_school
-from generator.rules.cohort import SUPPRESS_BELOW, mean, pooled_share, share
 from support import AS_OF, REPO, SITES, copy_site, tree_bytes
+
+from generator.output import search
+from generator.build import build
+from generator.judge.analysis import GROUPS, cohort_analysis, figures, year_overview
+from generator.judge.derive import derive_school
+from generator.rules.cohort import SUPPRESS_BELOW, mean, pooled_share, share
+from generator.sources.inputs import load_school
 
 NOW = dt.datetime.combine(AS_OF, dt.time())
 

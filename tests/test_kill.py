@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from generator import write
-from generator.build import build
-
 from support import AS_OF, REPO, run_cli, tree_bytes
+
+from generator.output import write
+from generator.build import build
 
 PUPILS = 40
 TRIALS = 20

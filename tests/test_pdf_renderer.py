@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from support import AS_OF, REPO, copy_site
 
 from generator import build as build_module
-from generator import pdf
+from generator.output import pdf
 
 
 @pytest.fixture(scope="module")

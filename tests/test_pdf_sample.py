@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from support import AS_OF
 
 from generator.build import build
-from generator.sample import write_sample
+from generator.commands.sample import write_sample
 
 PUPILS = 60
 

@@ -10,9 +10,9 @@ import pytest
 from jinja2.exceptions import SecurityError
 from support import AS_OF, pdf_text, run_cli
 
-from generator import letters
+from generator.sources import letters
 from generator.build import build
-from generator.diagnostics import InvalidInput
+from generator.sources.diagnostics import InvalidInput
 
 FIELDS = letters.LetterFields(letters.LetterPupil("Ann", "O'Neill"), letters.LetterMentor("Ms A. Mentor"),
                               "Test Hollow School", "20 November 2026")

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from generator import views
 from generator.build import check, derive, templates_dir
-from generator.plan import plan
-from generator.render import environments, render
-from generator.sample import write_sample
+from generator.commands.sample import write_sample
+from generator.output.plan import plan
+from generator.output.render import environments, render
 
 AS_OF = dt.date(2026, 11, 20)
 

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from generator.rules import attendance, criteria, progress, scales, schedule, skills, targets
+from generator.rules import (
+    attendance,
+    criteria,
+    progress,
+    scales,
+    schedule,
+    skills,
+    targets,
+)
 
 P5_BANDS = [(1, "emerging"), (9, "developing"), (17, "securing"), (25, "Stage 3 ready")]
 

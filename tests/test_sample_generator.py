@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.sample import write_sample
+from generator.commands.sample import write_sample
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIRST_DAY, LAST_DAY = dt.date(2026, 9, 1), dt.date(2026, 11, 20)
@@ -53,7 +53,7 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 def test_same_arguments_give_byte_identical_files(tmp_path: pathlib.Path) -> None:
     """The second run is another process with another string-hash seed, so set or hash order would show up here."""
     write_sample(60, tmp_path / "a", seed=7)
-    script = "import pathlib, sys; from generator.sample import write_sample; write_sample(60, pathlib.Path(sys.argv[1]), seed=7)"
+    script = "import pathlib, sys; from generator.commands.sample import write_sample; write_sample(60, pathlib.Path(sys.argv[1]), seed=7)"
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     subprocess.run([sys.executable, "-c", script, str(tmp_path / "b")], check=True, env=env, cwd=ROOT)
     first, second = _files(tmp_path / "a"), _files(tmp_path / "b")

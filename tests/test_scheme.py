@@ -9,7 +9,7 @@ from typing import Callable
 import pytest
 
 from generator.build import check, derive
-from generator.diagnostics import InvalidInput
+from generator.sources.diagnostics import InvalidInput
 
 SITE = (Path(__file__).parent / "sites" / "tiny" / "site.yaml").read_text(encoding="utf-8")
 ADA = (Path(__file__).parent / "sites" / "tiny" / "pupils" / "ada.yaml").read_text(encoding="utf-8")

@@ -12,8 +12,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from generator.sample import write_sample
-from generator.serve import Server, ignored
+from generator.commands.sample import write_sample
+from generator.commands.serve import Server, ignored
 
 Response = tuple[int, dict[str, str], bytes]
 

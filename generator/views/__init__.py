@@ -13,10 +13,16 @@ it was never given. No I/O in this package.
 - `sheets`: printed staff documents about many pupils (register, caseloads, progress meeting)
 """
 
-from .common import GradingKey, SchoolHeader, grading_key, school_header
-from .family import FamilyProfile, family_profile
-from .governors import GovernorsSite, Outcomes, Policy, governors_site, policy
-from .staff import StaffPupil, StaffSite, staff_pupil, staff_site
+from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.family import FamilyProfile, family_profile
+from generator.views.governors import (
+           GovernorsSite,
+           Outcomes,
+           Policy,
+           governors_site,
+           policy,
+)
+from generator.views.staff import StaffPupil, StaffSite, staff_pupil, staff_site
 
 __all__ = ["GradingKey", "SchoolHeader", "grading_key", "school_header", "FamilyProfile", "family_profile",
            "GovernorsSite", "Outcomes", "Policy", "governors_site", "policy", "StaffPupil", "StaffSite",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..derive import SubjectRow
+from generator.judge.derive import SubjectRow
 
 WIDTH, HEIGHT = 320, 170
 TOP, RIGHT, BOTTOM = 12, 12, 26

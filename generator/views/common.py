@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..derive import SchoolFacts
+from generator.judge.derive import SchoolFacts
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .. import letters as letter_merge
-from .. import markup
-from ..derive import PupilFacts, SchoolFacts, SubjectRow
-from ..schema import Pupil
-from .common import GradingKey, SchoolHeader, grading_key, school_header
-from .governors import GovernorsSite, Policy
+from generator.judge.derive import PupilFacts, SchoolFacts, SubjectRow
+from generator.sources import letters as letter_merge
+from generator.sources import markup
+from generator.sources.schema import Pupil
+from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.governors import GovernorsSite, Policy
 
 # --- the family profile's chart --------------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
-from ..rules.skills import SkillsStatus
-from .common import GradingKey, SchoolHeader, grading_key, school_header
-from .documents import TargetChart, target_chart
+from generator.judge.derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
+from generator.rules.skills import SkillsStatus
+from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.documents import TargetChart, target_chart
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .. import markup
-from ..derive import SchoolFacts
-from ..rules import schedule
-from ..rules.cohort import SUPPRESS_BELOW, Share, share
-from ..schema import PolicyMeta
-from .common import SchoolHeader, school_header
-from .history import PolicyTrail
+from generator.judge.derive import SchoolFacts
+from generator.rules import schedule
+from generator.rules.cohort import SUPPRESS_BELOW, Share, share
+from generator.sources import markup
+from generator.sources.schema import PolicyMeta
+from generator.views.common import SchoolHeader, school_header
+from generator.views.history import PolicyTrail
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from .. import history as git_history
-from ..fielddiff import Finding, file_changes, lowered_targets
-from ..schema import Site
+from generator.history import git as git_history
+from generator.history.fielddiff import Finding, file_changes, lowered_targets
+from generator.sources.schema import Site
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..derive import PupilFacts, SchoolFacts
-from .common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.judge.derive import PupilFacts, SchoolFacts
+from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
 
 # --- the mentoring register ----------------------------------------------------------------------------------
 

@@ -12,13 +12,18 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from .. import markup
-from ..analysis import Analysis, YearOverview, cohort_analysis, year_overview
-from ..derive import PupilFacts, SchoolFacts, SubjectRow
-from ..schema import Pupil
-from .charts import Chart, progress_chart
-from .common import GradingKey, SchoolHeader, grading_key, school_header
-from .history import LoweredTarget, Trail
+from generator.judge.analysis import (
+    Analysis,
+    YearOverview,
+    cohort_analysis,
+    year_overview,
+)
+from generator.judge.derive import PupilFacts, SchoolFacts, SubjectRow
+from generator.sources import markup
+from generator.sources.schema import Pupil
+from generator.views.charts import Chart, progress_chart
+from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.history import LoweredTarget, Trail
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import jinja2
 
-from .rules.progress import STANDING_LABEL, STANDING_SYMBOL
+from generator.rules.progress import STANDING_LABEL, STANDING_SYMBOL
 
 Audience = Literal["staff", "governors", "families"]
 

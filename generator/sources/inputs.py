@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import letters
-from .diagnostics import Diagnostic, InvalidInput, Position
-from .load import Located, load_markdown, load_yaml
-from .schema import LetterMeta, PolicyMeta, Pupil, Site
-from .validate import Checked, check_policy, check_pupil, check_site, parse_model, slug_problem
+from generator.sources import letters
+from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
+from generator.sources.load import Located, load_markdown, load_yaml
+from generator.sources.schema import LetterMeta, PolicyMeta, Pupil, Site
+from generator.sources.validate import (
+    Checked,
+    check_policy,
+    check_pupil,
+    check_site,
+    parse_model,
+    slug_problem,
+)
 
 
 def rel(root: Path, path: Path) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .history import Commit, FileHistory, Version
+from generator.history.git import Commit, FileHistory, Version
 
 try:  # libyaml: a 1,500-pupil history parses thousands of versions
     _Loader: type = yaml.CSafeLoader

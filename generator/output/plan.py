@@ -11,13 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .derive import SchoolFacts
-from .letters import LetterTemplate
-from .render import Audience
-from .views import GovernorsSite, StaffSite, documents, family_profile, sheets, staff_pupil
-from .views.documents import mentoring_file
-from .views.history import Trail
-from .views.staff import analysis_page, caseloads, progress_meeting, year_pages
+from generator.judge.derive import SchoolFacts
+from generator.output.render import Audience
+from generator.sources.letters import LetterTemplate
+from generator.views import (
+    GovernorsSite,
+    StaffSite,
+    documents,
+    family_profile,
+    sheets,
+    staff_pupil,
+)
+from generator.views.documents import mentoring_file
+from generator.views.history import Trail
+from generator.views.staff import analysis_page, caseloads, progress_meeting, year_pages
 
 ASSETS = ("site.css", "site.js")
 """Shared stylesheet and script copied into each web audience folder, so each folder deploys on its own."""

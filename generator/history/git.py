@@ -11,8 +11,8 @@ import datetime as dt
 import difflib
 import os
 import subprocess
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 

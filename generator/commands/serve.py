@@ -18,15 +18,24 @@ from pathlib import Path
 from typing import Callable, cast
 from urllib.parse import quote, unquote, urlsplit
 
-from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileClosedEvent, FileCreatedEvent,
-                             FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEvent,
-                             FileSystemEventHandler)
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from .build import build
-from .diagnostics import InvalidInput
-from .write import BuildLocked
+from generator.build import build
+from generator.output.write import BuildLocked
+from generator.sources.diagnostics import InvalidInput
 
 Report = Callable[[str], None]
 HOST = "127.0.0.1"

@@ -12,9 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .derive import PupilFacts, SchoolFacts
-from .rules.cohort import SUPPRESS_BELOW, Mean, Share, mean, pooled_share, share
-from .schema import Pupil
+from generator.judge.derive import PupilFacts, SchoolFacts
+from generator.rules.cohort import (
+    SUPPRESS_BELOW,
+    Mean,
+    Share,
+    mean,
+    pooled_share,
+    share,
+)
+from generator.sources.schema import Pupil
 
 Member = Callable[[Pupil], bool]
 

@@ -16,9 +16,9 @@ import time
 import traceback
 from pathlib import Path
 
-from .diagnostics import InvalidInput
-from .search import SearchIndexError
-from .write import BuildLocked, OutputRefused
+from generator.output.search import SearchIndexError
+from generator.output.write import BuildLocked, OutputRefused
+from generator.sources.diagnostics import InvalidInput
 
 
 def _date(text: str) -> dt.date | dt.datetime:
@@ -98,13 +98,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        from .build import check
+        from generator.build import check
 
         checked = check(args.root)
         print(f"mentorsite: {len(checked.pupils)} pupils, {len(checked.policies)} policies: all valid")
         return 0
     if args.command == "build":
-        from .build import build
+        from generator.build import build
 
         out = args.out or args.root / "output"
         started = time.monotonic()
@@ -113,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
              f"{result.pdfs_rendered} PDFs rendered, {result.pdfs_reused} unchanged (as of {result.as_of.isoformat()})")
         return 0
     if args.command == "serve":
-        from .serve import serve
+        from generator.commands.serve import serve
 
         try:
             serve(args.root, args.out or args.root / "output", port=args.port, jobs=args.jobs, as_of=args.as_of, report=_say)
@@ -126,7 +126,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "history":
         return _history(args.root, args.file)
     if args.command == "sample":
-        from .sample import write_sample
+        from generator.commands.sample import write_sample
 
         write_sample(args.pupils, args.dir, seed=args.seed)
         _say(f"wrote a sample school of {args.pupils} pupils to {args.dir}")
@@ -136,9 +136,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _history(root: Path, file: Path) -> int:
     """Print a pupil record's audit trail from git, newest first, field by field."""
-    from .build import check
-    from .history import read_history
-    from .views.history import pupil_trail
+    from generator.build import check
+    from generator.history.git import read_history
+    from generator.views.history import pupil_trail
 
     root = root.resolve()
     target = file if file.is_absolute() else (Path.cwd() / file)

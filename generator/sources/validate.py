@@ -15,11 +15,11 @@ from typing import Any, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic, Position, did_you_mean, one_of
-from .load import KeyPath, Located
-from .rules import scales as scales_rules
-from .rules import targets as targets_rules
-from .schema import SLUG, LetterMeta, PolicyMeta, Pupil, Site
+from generator.rules import scales as scales_rules
+from generator.rules import targets as targets_rules
+from generator.sources.diagnostics import Diagnostic, Position, did_you_mean, one_of
+from generator.sources.load import KeyPath, Located
+from generator.sources.schema import SLUG, LetterMeta, PolicyMeta, Pupil, Site
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -10,9 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .rules import attendance, criteria, schedule, skills
-from .rules.progress import Pace, Standing, expected_steps, pace, standing, steps
-from .schema import CriteriaRecord, HalfTerm, Pupil, Scheme, Site
+from generator.rules import attendance, criteria, schedule, skills
+from generator.rules.progress import (
+    Pace,
+    Standing,
+    expected_steps,
+    pace,
+    standing,
+    steps,
+)
+from generator.sources.schema import CriteriaRecord, HalfTerm, Pupil, Scheme, Site
 
 ATTITUDE_FIELDS = ("punctuality", "behaviour", "effort", "homework", "uniform")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic, InvalidInput, Position
+from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 
 MAX_BYTES = 2_000_000
 """A pupil file is a few kilobytes; anything this large is a mistake (or an attack)."""

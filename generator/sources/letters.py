@@ -21,8 +21,14 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from . import markup
-from .diagnostics import Diagnostic, InvalidInput, Position, did_you_mean, one_of
+from generator.sources import markup
+from generator.sources.diagnostics import (
+    Diagnostic,
+    InvalidInput,
+    Position,
+    did_you_mean,
+    one_of,
+)
 
 MERGE_FIELDS = ("pupil.first_name", "pupil.last_name", "mentor.name", "school", "date")
 """Everything a letter may say about its recipient: no record field beyond the names."""
