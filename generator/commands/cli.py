@@ -149,7 +149,10 @@ def _history(root: Path, file: Path) -> int:
         print(f"mentorsite: {rel_path}: no such file under {root}", file=sys.stderr)
         return 1
     checked = check(root)
-    trail = pupil_trail(read_history(root, [rel_path]), rel_path, checked.site)
+    repo = read_history(root, [rel_path])
+    for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
+        _say(f"warning: {warning}")
+    trail = pupil_trail(repo, rel_path, checked.site)
     if trail.note:
         print(trail.note)
     for entry in trail.entries:
