@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 
 from generator import views
 from generator.history import git as history
+from generator.history.targets import lowered_without_was
 from generator.judge import clock
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import pdf, search
@@ -22,7 +23,6 @@ from generator.output.plan import ASSETS, plan
 from generator.output.render import environments, render
 from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
 from generator.sources import letters
-from generator.history.targets import lowered_without_was
 from generator.sources.diagnostics import InvalidInput
 from generator.sources.inputs import load_school
 from generator.sources.schema import Pupil
@@ -84,7 +84,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         report(f"warning: {warning}")
     policies = tuple(
         views.policy(slug, meta, body, school.as_of,
-                     policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body))
+                     policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body, checked.site.policy_history))
         for slug, (meta, body, _line) in sorted(checked.policies.items()))
     trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site) for p in school.pupils}
     staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site))

@@ -121,7 +121,7 @@ def test_comment_added_after_approval_is_not_published(published: tuple[Path, Pa
     out, _ = published
     assert "CanaryCommentPupil" not in governors_text(out)
     page = (out / "governors/policies/mentoring/index.html").read_text(encoding="utf-8")
-    assert "Mentors write up each meeting." in page  # the rendered text that was added is shown
+    assert '<span class="sr">Added: </span>Mentors write up each meeting.' in page  # the rendered text that was added
 
 
 def test_redacted_text_is_not_republished_as_removed(published: tuple[Path, Path]) -> None:
@@ -129,7 +129,7 @@ def test_redacted_text_is_not_republished_as_removed(published: tuple[Path, Path
     assert "CanaryRedactedName" not in governors_text(out)
     page = (out / "governors/policies/mentoring/index.html").read_text(encoding="utf-8")
     assert "1 passage of the approved text was removed" in page
-    assert "Pupils who fall behind get a named adult who meets them every fortnight." in page
+    assert '<span class="sr">Reworded: </span>Pupils who fall behind get a named adult who meets them every fortnight.' in page
 
 
 def test_dubious_ownership_prints_no_machine_path(published: tuple[Path, Path]) -> None:
@@ -138,7 +138,7 @@ def test_dubious_ownership_prints_no_machine_path(published: tuple[Path, Path]) 
     text = governors_text(refused)
     assert str(root) not in text and "safe.directory" not in text and "dubious" not in text
     page = (refused / "governors/policies/mentoring/index.html").read_text(encoding="utf-8")
-    assert "git could not read the school's repository" in page
+    assert "git could not read the school&#39;s repository" in page
 
 
 # --- one malformed commit must not break every later build -------------------------------------------------------

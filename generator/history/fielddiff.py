@@ -8,7 +8,8 @@ are read with the same limits as current files (`sources.load.parse_text`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -86,7 +87,7 @@ def file_changes(history: FileHistory, *, subjects: Names | None = None,
 
 def lowered_targets(history_for_file: FileHistory,
                     grade_order: Callable[[str], Sequence[str]] | Mapping[str, Sequence[str]],
-                    slt_ids: Set[str]) -> list[Finding]:
+                    slt_ids: AbstractSet[str]) -> list[Finding]:
     """Targets lowered without senior sign-off (policy: only SLT may lower a target), newest first.
 
     Each version is parsed (never matched line by line, so `"targets":` or a

@@ -8,7 +8,6 @@ file said before and after. Everything here degrades to a `History` whose
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 import subprocess
@@ -299,8 +298,8 @@ def parse_commit(sha: str, raw: bytes | None, fallback: dt.date | None = None) -
         problems.append("the commit could not be read")
     else:
         head, _, body = raw.partition(b"\n\n")
-        for line in head.split(b"\n"):
-            key, _, value = line.partition(b" ")
+        for header in head.split(b"\n"):
+            key, _, value = header.partition(b" ")
             headers.setdefault(key.decode("ascii", "replace"), value.decode("utf-8", "replace"))
         encoding = headers.get("encoding", "utf-8")
         try:
@@ -389,14 +388,6 @@ def _parse_status(out: bytes, prefix: str) -> dict[str, str]:
 
 # --- policies ----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DiffBlock:
-    """A run of body lines that were kept, added or removed; the renderer turns them into <ins>/<del>."""
-
-    kind: Literal["kept", "added", "removed"]
-    lines: tuple[str, ...]
-
-
 def version_at(history: FileHistory, date: dt.date) -> str | None:
     """The file as it stood on `date` (a policy's approved_on): the newest commit on or before it; None if none."""
     for version in history.versions:
@@ -414,34 +405,3 @@ def body(text: str) -> str:
             if lines[index].strip() in ("---", "..."):
                 return "\n".join(lines[index + 1:])
     return text
-
-
-def changes_since(text_at_approval: str, text_now: str) -> list[DiffBlock]:
-    """What governors approved against what the policy says now, body only, line by line.
-
-    Front matter is excluded (a new review date is not a change to the
-    policy); trailing spaces are ignored; leading and trailing blank lines
-    of the body are dropped so a reflowed file end does not show as a change.
-    """
-    old, new = _body_lines(text_at_approval), _body_lines(text_now)
-    blocks: list[DiffBlock] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            blocks.append(DiffBlock("kept", tuple(old[i1:i2])))
-            continue
-        if i2 > i1:
-            blocks.append(DiffBlock("removed", tuple(old[i1:i2])))
-        if j2 > j1:
-            blocks.append(DiffBlock("added", tuple(new[j1:j2])))
-    return blocks
-
-
-def _body_lines(text: str) -> list[str]:
-    kept = body(text).strip("\n")
-    return [line.rstrip() for line in kept.split("\n")] if kept else []
-
-
-def changed(blocks: Iterable[DiffBlock]) -> bool:
-    """True when a diff has anything but kept lines: the policy differs from what was approved."""
-    return any(block.kind != "kept" for block in blocks)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,11 @@ def problems(grades: Sequence[str], now: str, was: str | None, approver_roles: S
         if approver_roles is None:
             hint = ("add 'approved_by: <staff id>'" if was is not None
                     else f'write it as {{grade: "{now}", was: "{earlier}", approved_by: <staff id>}}')
-            out.append(("target.lowered", f"lowered from {earlier} to {now} with no approval; only {allowed} may lower a target — "
-                                          f"{hint}"))
+            out.append(("target.lowered",
+                        f"lowered from {earlier} to {now} with no approval; only {allowed} may lower a target — {hint}"))
         else:
-            out.append(("target.lowered", f"lowered from {earlier} to {now} but the approver is not {allowed}; "
-                                          f"only {allowed} may lower a target"))
+            out.append(("target.lowered",
+                        f"lowered from {earlier} to {now} but the approver is not {allowed}; only {allowed} may lower a target"))
     if floor_is_fft and fft is not None and fft in grades and now in grades and grades.index(now) < grades.index(fft):
         out.append(("target.below_fft", f"{now} is below the FFT estimate {fft}; a target may never be set below it"))
     return out

@@ -169,6 +169,8 @@ class Site(Strict):
     scales: dict[str, Scale] = Field(min_length=1)
     subjects: list[Subject] = Field(min_length=1)
     scheme: Scheme = Field(default_factory=Scheme)
+    policy_history: Literal["since-approval", "all", "none"] = "since-approval"
+    """Which versions a governors' policy page lists: since the last approval (default), all, or none."""
 
 
 # --- pupils/<id>.yaml --------------------------------------------------------
