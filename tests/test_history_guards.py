@@ -279,3 +279,47 @@ def test_check_and_history_ask_the_same_rule(monkeypatch: pytest.MonkeyPatch, ma
     from generator.build import check
     check(make_school({}))
     assert history_calls > 0 and len(calls) > history_calls
+
+
+def _policy_versions() -> history.History:
+    texts = [(dt.date(2025, 4, 1), APPROVED.replace("2026-05-01", "2025-04-01"), "Policy-Note: First adopted."),
+             (dt.date(2026, 4, 20), APPROVED, ""),
+             (dt.date(2026, 9, 20), APPROVED.replace("every week", "every fortnight"), "Policy-Note: Fortnightly.")]
+    versions = []
+    previous = None
+    for day, text, trailer in texts:
+        commit_ = history.parse_commit("b" * 40, f"author A <a@x> {int(dt.datetime(day.year, day.month, day.day, 12).timestamp())} +0000\n\n"
+                                       f"Edit\n\n{trailer}\n".encode())[0]
+        versions.append(Version(commit_, "modified" if previous else "added", text, previous))
+        previous = text
+    return history.History(history.OK, files={POLICY: FileHistory(POLICY, tuple(reversed(versions)))})
+
+
+@pytest.mark.parametrize(("scope", "dates", "earlier"), [
+    ("since-approval", ["2026-09-20", "2026-04-20"], 1),
+    ("all", ["2026-09-20", "2026-04-20", "2025-04-01"], 0),
+    ("none", [], 0),
+], ids=["since-approval", "all", "none"])
+def test_policy_history_lists_versions_as_site_yaml_says(scope: str, dates: list[str], earlier: int) -> None:
+    from generator.views.history import policy_trail
+
+    trail = policy_trail(_policy_versions(), POLICY, dt.date(2026, 5, 1), history.body(APPROVED.replace("every week", "every fortnight")),
+                         scope)
+    assert [v.date.isoformat() for v in trail.versions] == dates and trail.earlier == earlier
+    assert [(v.approved_by, v.approved_on) for v in trail.versions][1:2] == ([("Governing body", dt.date(2026, 5, 1))]
+                                                                            if dates else [])
+    assert [v.notes for v in trail.versions][:1] == ([("Fortnightly.",)] if dates else [])
+    assert not trail.changed_since_approval or trail.passages[0].kind == "changed"
+
+
+def test_policy_history_setting_is_validated(make_school: Callable[..., Path]) -> None:
+    from generator.build import check
+
+    root = make_school({})
+    site = (root / "site.yaml").read_text(encoding="utf-8")
+    (root / "site.yaml").write_text(site + "policy_history: everything\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        check(root)
+    assert "policy_history" in caught.value.diagnostics[0].format()
+    (root / "site.yaml").write_text(site + "policy_history: all\n", encoding="utf-8")
+    check(root)
