@@ -103,16 +103,16 @@ def lowered_targets(history_for_file: FileHistory,
     for version in reversed(history_for_file.versions):
         if version.text is None:
             continue
-        record = _parse(version.text)
+        record = version_targets(version.text)
         if record is None:
             continue
         if version.change == "earliest":  # older history is not in this clone: a baseline, not a change
-            last.update({s: t.grade for s, t in target_rules.entries(record).items() if t.grade is not None})
+            last.update({s: t.grade for s, t in record.items() if t.grade is not None})
             continue
-        previous = _parse(version.previous) if version.previous is not None else None
+        previous = version_targets(version.previous) if version.previous is not None else None
         if previous is not None:  # the first parent's grades, falling back to older ones for a subject it lacked
-            last.update({s: t.grade for s, t in target_rules.entries(previous).items() if t.grade is not None})
-        for subject, target in target_rules.entries(record).items():
+            last.update({s: t.grade for s, t in previous.items() if t.grade is not None})
+        for subject, target in record.items():
             before = last.get(subject)
             if target.grade is None:
                 continue
@@ -134,16 +134,23 @@ def lowered_targets(history_for_file: FileHistory,
     return findings
 
 
-def parse_version(text: str, path: str = "version") -> dict[str, Any] | None:
+def parse_version(text: str) -> dict[str, Any] | None:
     """A past version as plain values, read with the current files' limits; None when it is not a readable mapping."""
-    return _parse(text, path)
+    return _parse(text)
 
 
-@lru_cache(maxsize=2048)
-def _parse(text: str, path: str = "version") -> dict[str, Any] | None:
-    """Cached: each text is both a before and an after, and the trail and the lowered-target finding read the same versions."""
+@lru_cache(maxsize=65536)
+def version_targets(text: str) -> dict[str, target_rules.Entry] | None:
+    """A version's targets only (small, so many can be kept): `check` and the lowered-target finding read the same versions."""
+    record = _parse(text)
+    return None if record is None else target_rules.entries(record)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> dict[str, Any] | None:
+    """Cached: each text is both a before and an after, and the trail and the target checks read the same versions."""
     try:
-        data = parse_text(text, path).data
+        data = parse_text(text, "version").data
     except (InvalidInput, RecursionError, ValueError, MemoryError):
         return None
     return data if isinstance(data, dict) else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.history.fielddiff import parse_version
+from generator.history.fielddiff import version_targets
 from generator.history.git import FileHistory, History
 from generator.rules import targets as target_rules
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
@@ -24,10 +24,10 @@ def grade_before(history: FileHistory, subject: str, now: str) -> str | None:
     for version in history.versions:
         if version.text is None:
             continue
-        record = parse_version(version.text, history.path)
+        record = version_targets(version.text)
         if record is None:
             continue
-        grade = target_rules.entries(record).get(subject, target_rules.Entry(None)).grade
+        grade = record.get(subject, target_rules.Entry(None)).grade
         if grade is not None and grade != now:
             return grade
     return None
