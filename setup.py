@@ -11,6 +11,6 @@ from setuptools import find_packages, setup
 setup(
     packages=[*find_packages(include=["generator", "generator.*"]), "generator.templates"],
     package_dir={"generator.templates": "templates"},
-    package_data={"generator.templates": ["**/*.html", "**/*.css", "**/*.js"]},
+    package_data={"generator.templates": ["**/*"]},
     exclude_package_data={"generator.templates": ["**/__pycache__/*"]},
 )
