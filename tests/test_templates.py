@@ -115,16 +115,23 @@ def test_a_template_syntax_error_is_located_and_leaves_the_output_alone(tmp_path
 
 @pytest.mark.parametrize(("snippet", "code", "words"), [
     ("{{ no_such_name }}", "template.undefined", "'no_such_name' is undefined"),
-    ('{% include "no-such-file.html" %}', "template.not_found", "no-such-file.html"),
-    ("{{ 1 // 0 }}", "template.error", "division"),
-], ids=["undefined", "missing-include", "runtime"])
+    ('{% include "no-such-file.html" %}', "template.not_found", "no template 'no-such-file.html'"),
+    ("{{ 1 // 0 }}", "template.error", "ZeroDivisionError"),
+    ("{% set xs = [1] %}{{ xs.append(2) }}", "template.security", "access to attribute 'append' of 'list' object is unsafe"),
+    ("{{ relative.__globals__ }}", "template.security", "'__globals__'"),
+    ("{{ range(10 ** 7) | list }}", "template.error", "MAX_RANGE"),
+], ids=["undefined", "missing-include", "runtime", "mutation", "dunder", "huge-range"])
 def test_template_errors_name_the_file_and_line(tmp_path: Path, snippet: str, code: str, words: str) -> None:
-    root = _school(tmp_path, {"governors/index.html": '{% extends "!mentorsite/index.html" %}\n'
-                                                     "{% block main %}\n<p>fine</p>\n" + snippet + "\n{% endblock %}\n"})
-    problems = _problems(root)
-    assert len(problems) == 1, problems
-    assert problems[0].startswith("templates/governors/index.html:4:1: "), problems
-    assert problems[0].endswith(f"[{code}]") and words in problems[0], problems
+    """Inside a block of a page that extends another: the line is the block's own, in the school's file."""
+    root = _school(tmp_path, {"shared/frame.html": "<main>\n{% block main %}{% endblock %}\n</main>\n",
+                              "governors/probe.html": '{% extends "frame.html" %}\n{% block main %}\n<p>fine</p>\n'
+                                                      + snippet + "\n{% endblock %}\n"})
+    env = environments(template_set(root))["governors"]
+    with pytest.raises(InvalidInput) as caught:
+        render(env, "probe.html", "probe.html")
+    (problem,) = [d.format() for d in caught.value.diagnostics]
+    assert problem.startswith("templates/governors/probe.html:4:1: "), problem
+    assert problem.endswith(f"[{code}]") and words in problem, problem
 
 
 # --- the overlay: a school changes one file ---------------------------------------------------
@@ -256,12 +263,14 @@ def test_a_render_says_which_template_files_it_used(tmp_path: Path) -> None:
     digests = template_digests(envs["governors"], used)
     assert digests["probe-base.html"] == hashlib.sha256(b"[{% block x %}{% endblock %}]").hexdigest()
     assert digests["macros.html"] == hashlib.sha256((PACKAGED / "shared" / "macros.html").read_bytes()).hexdigest()
-    # the school overrides macros.html: a fresh build's environment loads, and digests, the school's file instead
-    (root / "templates" / "shared" / "macros.html").write_text((PACKAGED / "shared" / "macros.html").read_text(encoding="utf-8")
-                                                               + "{# ours #}", encoding="utf-8")
+    # the school overrides macros.html by extending ours: a fresh build's environment records both files, each by its name
+    (root / "templates" / "shared" / "macros.html").write_text('{% extends "!mentorsite/macros.html" %}', encoding="utf-8")
     envs = environments(template_set(root))
     _html, used_again = render_recording(envs["governors"], "probe.html", "probe.html")
-    assert used_again == used
-    assert envs["governors"].template_files["macros.html"] == root / "templates" / "shared" / "macros.html"
-    assert template_digests(envs["governors"], used)["macros.html"] != digests["macros.html"]
+    assert used_again == ("!mentorsite/macros.html", "macros.html", "probe-base.html", "probe.html")
+    files = envs["governors"].template_files
+    assert files["macros.html"] == root / "templates" / "shared" / "macros.html"
+    assert files["!mentorsite/macros.html"] == PACKAGED / "shared" / "macros.html"
+    again = template_digests(envs["governors"], used_again)
+    assert again["macros.html"] != digests["macros.html"] and again["!mentorsite/macros.html"] == digests["macros.html"]
     assert render(envs["governors"], "probe.html", "probe.html") == "[ok]"  # the plain render records nothing and needs nothing
