@@ -172,9 +172,13 @@ def test_crest_accent_and_assets_reach_the_pages_and_pdfs(tmp_path: Path) -> Non
     (root / "assets" / "fonts" / "school.woff2").write_bytes(b"wOF2 not really a font")
     (root / "assets" / ".DS_Store").write_bytes(b"finder litter")
     _appearance(root, '  crest: assets/crest.png\n  accent: "#7a1f5c"\n')
+    (root / "templates" / "shared").mkdir(parents=True)
+    (root / "templates" / "shared" / "site.css").write_text("/* the school's own stylesheet */\n", encoding="utf-8")
     out = root / "output"
     build(root, out, jobs=1, as_of=AS_OF)
     for audience in ("staff", "governors"):
+        assert (out / audience / "assets" / "site.css").read_text(encoding="utf-8") == "/* the school's own stylesheet */\n"
+        assert (out / audience / "assets" / "site.js").read_bytes() == (PACKAGED / "shared" / "site.js").read_bytes()
         assert (out / audience / "assets" / "crest.png").read_bytes() == _png(3, 5)
         assert (out / audience / "assets" / "fonts" / "school.woff2").read_bytes() == b"wOF2 not really a font"
         assert not (out / audience / "assets" / ".DS_Store").exists()
