@@ -19,7 +19,7 @@ from generator.judge import clock
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import pdf, search
 from generator.output.plan import plan
-from generator.output.render import environments, render
+from generator.output.render import check_templates, environments, render
 from generator.output.templates import template_set, web_assets
 from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
 from generator.sources import letters
@@ -42,7 +42,9 @@ class BuildResult:
 
 def check(root: Path) -> Checked:
     """Validate only; raises InvalidInput listing every problem."""
-    return load_school(root)
+    checked = load_school(root)
+    check_templates(template_set(root))  # the school's templates compile, and none is a link
+    return checked
 
 
 def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> SchoolFacts:

@@ -278,3 +278,14 @@ def test_a_render_says_which_template_files_it_used(tmp_path: Path) -> None:
     again = template_digests(envs["governors"], used_again)
     assert again["macros.html"] != digests["macros.html"] and again["!mentorsite/macros.html"] == digests["macros.html"]
     assert render(envs["governors"], "probe.html", "probe.html") == "[ok]"  # the plain render records nothing and needs nothing
+
+
+def test_check_finds_a_template_syntax_error_without_building(tmp_path: Path) -> None:
+    """`check` compiles the school's templates too (each shared one for every audience, reported once)."""
+    root = _school(tmp_path, {"shared/base.html": '{% extends "!mentorsite/base.html" %}\n'
+                                                  "{% block school %}{{ header.school }\n{% endblock %}\n",
+                              "staff/print/extra.html": "fine {{ 1 + 1 }}\n"})
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == ["templates/shared/base.html:2:1: unexpected '}' [template.syntax]",
+                                          "mentorsite: 1 problem found; nothing was written"]

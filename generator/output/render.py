@@ -131,6 +131,32 @@ def render(env: Environment, template: str, page: str, **context: Any) -> str:
         raise InvalidInput([problem]) from None
 
 
+def check_templates(templates: TemplateSet) -> None:
+    """Compile every template file the school keeps, as `check` does for records: syntax errors and links, located.
+
+    Names that only fail while rendering (an undefined value) show at build time.
+    Raises InvalidInput with every problem found.
+    """
+    if templates.school is None or templates.school == templates.packaged:
+        return
+    envs = environments(templates)
+    problems: list[Diagnostic] = []
+    for folder, audiences in (("staff", ("staff",)), ("governors", ("governors",)), ("families", ("families",)),
+                              ("shared", ("staff", "governors", "families"))):
+        for path in sorted((templates.school / folder).rglob("*.html")):
+            name = path.relative_to(templates.school / folder).as_posix()
+            for audience in audiences:
+                try:
+                    envs[audience].get_template(name)
+                except Exception as err:
+                    problem = template_problem(envs[audience], name, err)
+                    if problem is None:
+                        raise
+                    problems.append(problem)
+    if problems:
+        raise InvalidInput(problems)
+
+
 def render_recording(env: Environment, template: str, page: str, **context: Any) -> tuple[str, tuple[str, ...]]:
     """Render one page and say which templates it used (sorted names; `env.template_files[name]` is each one's file)."""
     used: set[str] = set()
