@@ -28,9 +28,6 @@ from generator.views.common import crest_web_path
 THEME = "!mentorsite"
 """Prefix that names mentorsite's own template, whatever the school overrides: `{% extends "!mentorsite/base.html" %}`."""
 
-WEB_AUDIENCES = ("staff", "governors")
-"""The audiences published as web folders; each gets its own copy of the assets so it deploys on its own."""
-
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -110,11 +107,11 @@ class ConfinedLoader(jinja2.BaseLoader):
         path = _walk(self.top, [self.folder, *split_template_path(template)])  # split refuses '..' and separators
         if path is None:
             raise jinja2.TemplateNotFound(template)
+        mtime = os.lstat(path).st_mtime_ns  # before reading: a save while reading shows as out of date
         try:
             source = read_plain(path).decode("utf-8")
         except UnicodeDecodeError as err:
             raise TemplateRefused(path, f"this template is not UTF-8 text (byte {err.start + 1})") from None
-        mtime = os.lstat(path).st_mtime_ns
 
         def uptodate() -> bool:
             try:
