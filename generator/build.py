@@ -19,8 +19,9 @@ from generator.history.targets import lowered_without_was
 from generator.judge import clock
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import pdf, search
-from generator.output.plan import ASSETS, plan
-from generator.output.render import environments, render
+from generator.output.plan import plan
+from generator.output.render import check_templates, environments, render
+from generator.output.templates import template_set, web_assets
 from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
 from generator.sources import letters
 from generator.sources.diagnostics import InvalidInput
@@ -30,7 +31,6 @@ from generator.sources.validate import Checked
 from generator.views.history import lowered_without_approval, policy_trail, pupil_trail
 
 Report = Callable[[str], None]
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -47,19 +47,15 @@ def check(root: Path, repo: history.History | None = None) -> Checked:
 
     A target written in the short form is also compared with its versions
     in git (issue 11: a lowering must carry its approval), so `check` and
-    `build` refuse the same records.
+    `build` refuse the same records. The school's templates must compile,
+    and none may be a link.
     """
     checked = load_school(root)
     lowered = lowered_without_was(root, checked, repo or history.read_history(root, ["pupils"]))
     if lowered:
         raise InvalidInput(lowered)
+    check_templates(template_set(root))
     return checked
-
-
-def templates_dir(root: Path) -> Path:
-    """The school's own templates/ if it has one, else the ones shipped with mentorsite."""
-    own = root / "templates"
-    return own if own.is_dir() else PACKAGE_TEMPLATES
 
 
 def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> SchoolFacts:
@@ -77,7 +73,9 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     repo = history.read_history(root, ["pupils", "content/policies"])
     checked = check(root, repo)
     workers = jobs or os.cpu_count() or 1
-    pdf.warm_up(root, (templates_dir(root) / "shared" / "print.css",), workers)  # workers load WeasyPrint while this process renders HTML
+    templates = template_set(root)  # the school's templates/ over ours, file by file; links and outside files refused
+    css_paths = (templates.find("shared/print.css"),)
+    pdf.warm_up(root, css_paths, workers)  # workers load WeasyPrint while this process renders HTML
     school = derive(root, checked, as_of)
     started_history = time.monotonic()
     for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
@@ -91,10 +89,9 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
     governors = views.governors_site(school, policies)
     outputs = plan(school, staff, governors, letters.compile_letters(checked.letters), trails)
-    templates = templates_dir(root)
     envs = environments(templates)
-    css_paths = (templates / "shared" / "print.css",)
-    css_digest = pdf.digest_files(css_paths)
+    assets = web_assets(templates, checked.site)
+    css_digest = pdf.digest_files((*css_paths, *templates.embedded(checked.site)))
     report(f"{len(checked.pupils)} pupils, {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
            f"judged as of {school.now:%Y-%m-%d %H:%M}")
     started = time.monotonic()
@@ -117,8 +114,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
             staging.write(output.dest, html.encode("utf-8"))
             pages += 1
         for audience in ("staff", "governors"):
-            for asset in ASSETS:
-                staging.write(f"{audience}/assets/{asset}", (templates / "shared" / asset).read_bytes())
+            for dest, data in assets.items():
+                staging.write(f"{audience}/{dest}", data)
         report(f"{pages} pages rendered in {time.monotonic() - started:.1f}s")
         started = time.monotonic()
         indexed = search.index_folders(staging.path)  # one search index per web audience, on the staged pages, before the swap

@@ -24,7 +24,8 @@ from support import AS_OF, copy_site, pdf_text
 
 from generator.output import pdf
 from generator.sources import markup
-from generator.build import PACKAGE_TEMPLATES, build
+from generator.build import build
+from generator.output.templates import PACKAGED as PACKAGE_TEMPLATES
 
 HOSTILE = [
     "<script>alert(1)</script>",

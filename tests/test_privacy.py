@@ -18,10 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import views
-from generator.build import check, derive, templates_dir
+from generator.build import check, derive
 from generator.commands.sample import write_sample
 from generator.output.plan import plan
 from generator.output.render import environments, render
+from generator.output.templates import template_set
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -55,7 +56,7 @@ def _audience_html(root: Path) -> dict[str, str]:
     school = derive(root, checked, AS_OF)
     policies = tuple(views.policy(s, m, b, AS_OF) for s, (m, b, _l) in sorted(checked.policies.items()))
     outputs = plan(school, views.staff_site(school), views.governors_site(school, policies))
-    envs = environments(templates_dir(root))
+    envs = environments(template_set(root))
     return {o.dest: html.unescape(render(envs[o.audience], o.template, o.page, **o.context))
             for o in outputs if o.audience in ("governors", "families")}
 

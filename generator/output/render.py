@@ -1,33 +1,76 @@
-"""render: views to HTML with Jinja2, one environment per audience; writes nothing.
+"""render: views to HTML with Jinja2, one sandboxed environment per audience; writes nothing.
 
 Each audience's environment can load only its own templates and the shared
-ones, so a governors' template cannot even include a staff template.
-Autoescape is on and undefined names are errors.
+ones (the school's over ours, see templates.py), so a governors' template
+cannot even include a staff template. Every template, the school's and ours,
+runs in Jinja's immutable sandbox: no underscore attributes, no mutating
+calls, so `cycler.__init__.__globals__` and the like are refused. Autoescape
+is on and undefined names are errors. A template's mistake is the school's
+input error, located as `templates/…:line:1: message [template.…]`.
+Each environment records which template files it loaded, so an output can
+be keyed by the templates it used (`render_recording`, `template_digests`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import hashlib
 import posixpath
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Literal
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from generator.output.templates import TemplateRefused, TemplateSet, read_plain, refused
 from generator.rules.progress import STANDING_LABEL, STANDING_SYMBOL
+from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 
 Audience = Literal["staff", "governors", "families"]
 
 COLOUR_SYMBOL = {"green": "✓", "yellow": "~", "red": "✗"}
 
 
-def environments(templates: Path) -> dict[Audience, jinja2.Environment]:
+_USED: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("mentorsite_templates_used", default=None)
+"""The template names one render loaded (its page, what it extends, includes and imports), while `render_recording` runs."""
+
+
+class Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, remembering every template file it loads: name → absolute path (as Lektor's environment does)."""
+
+    templates: TemplateSet
+    template_files: dict[str, Path]
+    _digests: dict[Path, str]
+    _safe: dict[tuple[type, str], bool]
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's answer, remembered per (type, attribute): it depends on nothing else, and asking costs 40 % of rendering."""
+        key = (type(obj), attr)
+        safe = self._safe.get(key)
+        if safe is None:
+            safe = self._safe[key] = super().is_safe_attribute(obj, attr, value)
+        return safe
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
+        template = super()._load_template(name, globals)
+        if template.filename is not None:  # by the name asked for: `!mentorsite/x.html` loads as plain `x.html`
+            self.template_files[name] = Path(template.filename)
+        used = _USED.get()
+        if used is not None:
+            used.add(name)
+        return template
+
+
+def environments(templates: TemplateSet) -> dict[Audience, Environment]:
     return {a: _environment(templates, a) for a in ("staff", "governors", "families")}
 
 
-def _environment(templates: Path, audience: Audience) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(templates / audience), str(templates / "shared")]),
+def _environment(templates: TemplateSet, audience: Audience) -> Environment:
+    env = Environment(
+        loader=templates.loader(audience),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -44,6 +87,10 @@ def _environment(templates: Path, audience: Audience) -> jinja2.Environment:
         humanise=lambda s: str(s).replace("_", " ").capitalize(),
     )
     env.globals.update(audience=audience, relative=relative)
+    env.templates = templates
+    env.template_files = {}
+    env._digests = {}
+    env._safe = {}
     return env
 
 
@@ -67,6 +114,119 @@ def relative(target: str, page: str) -> str:
     return rel
 
 
-def render(env: jinja2.Environment, template: str, page: str, **context: Any) -> str:
-    """Render one page; `page` is its path inside the audience folder, for relative links."""
-    return env.get_template(template).render(page=page, **context)
+def render(env: Environment, template: str, page: str, **context: Any) -> str:
+    """Render one page; `page` is its path inside the audience folder, for relative links.
+
+    A mistake in a template (syntax, an undefined name, a refused attribute,
+    a missing include, a link) raises InvalidInput naming the file and line.
+    """
+    try:
+        return env.get_template(template).render(page=page, **context)
+    except InvalidInput:
+        raise
+    except Exception as err:
+        problem = template_problem(env, template, err)
+        if problem is None:
+            raise
+        raise InvalidInput([problem]) from None
+
+
+def check_templates(templates: TemplateSet) -> None:
+    """Compile every template file the school keeps, as `check` does for records: syntax errors and links, located.
+
+    Names that only fail while rendering (an undefined value) show at build time.
+    Raises InvalidInput with every problem found.
+    """
+    if templates.school is None or templates.school == templates.packaged:
+        return
+    envs = environments(templates)
+    problems: list[Diagnostic] = []
+    for folder, audiences in (("staff", ("staff",)), ("governors", ("governors",)), ("families", ("families",)),
+                              ("shared", ("staff", "governors", "families"))):
+        for path in sorted((templates.school / folder).rglob("*.html")):
+            name = path.relative_to(templates.school / folder).as_posix()
+            for audience in audiences:
+                try:
+                    envs[audience].get_template(name)
+                except Exception as err:
+                    problem = template_problem(envs[audience], name, err)
+                    if problem is None:
+                        raise
+                    problems.append(problem)
+    if problems:
+        raise InvalidInput(problems)
+
+
+def render_recording(env: Environment, template: str, page: str, **context: Any) -> tuple[str, tuple[str, ...]]:
+    """Render one page and say which templates it used (sorted names; `env.template_files[name]` is each one's file)."""
+    used: set[str] = set()
+    token = _USED.set(used)
+    try:
+        html = render(env, template, page, **context)
+    finally:
+        _USED.reset(token)
+    return html, tuple(sorted(used))
+
+
+def template_digests(env: Environment, names: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """SHA-256 of each named template's file as loaded, for artifact keys: an override, an edit or a removal changes it."""
+    out = {}
+    for name in names:
+        path = env.template_files[name]
+        if path not in env._digests:
+            env._digests[path] = hashlib.sha256(read_plain(path)).hexdigest()
+        out[name] = env._digests[path]
+    return out
+
+
+_CODES: tuple[tuple[type[BaseException], str], ...] = (
+    (jinja2.TemplateSyntaxError, "template.syntax"),
+    (jinja2.UndefinedError, "template.undefined"),
+    (SecurityError, "template.security"),
+    (jinja2.TemplateNotFound, "template.not_found"),
+    (jinja2.TemplateError, "template.error"),
+    (ArithmeticError, "template.error"),
+    (TypeError, "template.error"),
+    (ValueError, "template.error"),
+    (LookupError, "template.error"),
+    (AttributeError, "template.error"),
+)
+
+
+def template_problem(env: Environment, template: str, err: BaseException) -> Diagnostic | None:
+    """The located message for an error a template caused, or None for one it did not (a bug of ours).
+
+    Syntax errors carry their file and line; errors while rendering are
+    placed at the innermost template line on the traceback, which Jinja
+    rewrites to point into the template files.
+    """
+    if isinstance(err, TemplateRefused):
+        return refused(env.templates, err)
+    code = next((c for kind, c in _CODES if isinstance(err, kind)), None)
+    if code is None:
+        return None
+    if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
+        return Diagnostic(env.templates.display(err.filename), Position(err.lineno or 1, 1), code, err.message or str(err))
+    where = _template_frame(err.__traceback__, {str(p) for p in env.template_files.values()})
+    if where is None:
+        if not isinstance(err, jinja2.TemplateError):
+            return None  # raised outside any template: a bug, reported as one
+        return Diagnostic(f"templates/{template}", Position(1, 1), code, _message(err))
+    filename, line = where
+    return Diagnostic(env.templates.display(filename), Position(line, 1), code, _message(err))
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, jinja2.TemplateNotFound):
+        return f"no template '{err.name}' in the school's templates/ nor in mentorsite's"
+    text = str(err) or type(err).__name__
+    return text if isinstance(err, jinja2.TemplateError) else f"{type(err).__name__}: {text}"
+
+
+def _template_frame(tb: TracebackType | None, files: set[str]) -> tuple[str, int] | None:
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in files:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

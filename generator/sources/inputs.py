@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.sources import letters
+from generator.sources.appearance import check_appearance
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 from generator.sources.load import Located, load_markdown, load_yaml
 from generator.sources.schema import LetterMeta, PolicyMeta, Pupil, Site
@@ -68,7 +69,7 @@ def load_school(root: Path) -> Checked:
         site, found = parse_model(Site, site_doc, "site")
         problems += found
         if site is not None:
-            found = check_site(site, site_doc)
+            found = check_site(site, site_doc) + check_appearance(root, site, site_doc)
             problems += found
             site = None if found else site
 

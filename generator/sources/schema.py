@@ -160,6 +160,13 @@ class Subject(Strict):
     scale: str
 
 
+class Appearance(Strict):
+    """How the school's pages and documents look; checked against the files by sources/appearance.py."""
+
+    crest: ShortText | None = Field(default=None, description="an image inside the school's folder, e.g. assets/crest.png")
+    accent: ShortText | None = Field(default=None, description="a colour written in quotes as \"#RRGGBB\", e.g. \"#1d4f91\"")
+
+
 class Site(Strict):
     school: ShortText
     academic_year: ShortText
@@ -171,6 +178,7 @@ class Site(Strict):
     scheme: Scheme = Field(default_factory=Scheme)
     policy_history: Literal["since-approval", "all", "none"] = "since-approval"
     """Which versions a governors' policy page lists: since the last approval (default), all, or none."""
+    appearance: Appearance = Field(default_factory=Appearance)
 
 
 # --- pupils/<id>.yaml --------------------------------------------------------

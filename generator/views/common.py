@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from generator.judge.derive import SchoolFacts
 
@@ -16,10 +17,23 @@ class SchoolHeader:
     academic_year: str
     half_term: str
     as_of: dt.date
+    crest_web: str | None = None
+    """The crest inside each web audience's folder (`assets/crest.png`), when site.yaml names one."""
+    crest_file: str | None = None
+    """The crest's path inside the root, which PDFs embed (their base URL is the root)."""
+    accent: str | None = None
+    """The school's accent colour, `#RRGGBB`, checked when site.yaml was read."""
 
 
 def school_header(school: SchoolFacts) -> SchoolHeader:
-    return SchoolHeader(school.site.school, school.site.academic_year, school.current.name, school.as_of)
+    look = school.site.appearance
+    return SchoolHeader(school.site.school, school.site.academic_year, school.current.name, school.as_of,
+                        crest_web=crest_web_path(look.crest) if look.crest else None, crest_file=look.crest, accent=look.accent)
+
+
+def crest_web_path(crest: str) -> str:
+    """Where web pages find the crest inside their audience folder; output/templates.py copies it there."""
+    return "assets/crest" + PurePosixPath(crest).suffix.lower()
 
 
 @dataclass(frozen=True)
