@@ -160,6 +160,12 @@ class Subject(Strict):
     scale: str
 
 
+class Disclosure(Strict):
+    """Statistical disclosure control for every published figure (rules.disclosure)."""
+
+    suppress_below: int = Field(default=5, ge=2, le=100, description="figures of fewer pupils than this are never shown (DfE: 5)")
+
+
 class Site(Strict):
     school: ShortText
     academic_year: ShortText
@@ -169,6 +175,7 @@ class Site(Strict):
     scales: dict[str, Scale] = Field(min_length=1)
     subjects: list[Subject] = Field(min_length=1)
     scheme: Scheme = Field(default_factory=Scheme)
+    disclosure: Disclosure = Field(default_factory=Disclosure)
 
 
 # --- pupils/<id>.yaml --------------------------------------------------------
@@ -180,6 +187,8 @@ class Context(Strict):
     ever6: bool = False
     pupil_premium: bool = False
     looked_after: bool = False
+    previously_looked_after: bool = False
+    """Adopted from care, or left care on a special guardianship or child arrangements order; counts as disadvantaged."""
     sen: Literal["N", "K", "E"] = "N"
     eal: bool = False
     ethnicity: ShortText | None = None
