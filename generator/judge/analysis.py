@@ -24,6 +24,7 @@ from generator.rules.disclosure import (
     Threshold,
     mean,
     protect,
+    pupils_as_cells,
 )
 from generator.rules.groups import disadvantaged
 from generator.sources.schema import Pupil
@@ -107,8 +108,8 @@ MEASURES = ("size", "registered", "below", "on_or_above")
 def _table(rows: Sequence[tuple[Hashable, dict[str, frozenset[str]]]], everyone: frozenset[str], threshold: Threshold,
            known: Sequence[Candidate] = ()) -> tuple[Published, list[Candidate]]:
     """Audit one table: every row's size first, then each measure; returns what may be shown and, for later tables, what was."""
-    candidates = [Candidate((key, m), sets[m]) for m in MEASURES for key, sets in rows]
-    published = protect(candidates, everyone, threshold, known)
+    candidates = [Candidate((key, m), sets[m], None if m == "size" else (key, "size")) for m in MEASURES for key, sets in rows]
+    published = protect(candidates, pupils_as_cells(everyone), threshold, known)
     # A row whose size is withheld prints nothing at all (the page says why), so none of its measures is shown.
     hidden = {key for key, _ in rows if published.count((key, "size")) is None}
     counts = {k: v for k, v in published.counts.items() if k[0] not in hidden}  # type: ignore[index]
@@ -164,8 +165,8 @@ def cohort_analysis(school: SchoolFacts) -> Analysis:
                              and any(r.subject_id == s.id and r.standing in ("on", "above") for r in p.subjects))
             rows.append((label, judged, good))
         candidates = [Candidate((label, "judged"), judged) for label, judged, _ in rows] + \
-                     [Candidate((label, "good"), good) for label, _, good in rows]
-        published = protect(candidates, everyone, threshold, shown + shown_subjects)
+                     [Candidate((label, "good"), good, (label, "judged")) for label, _, good in rows]
+        published = protect(candidates, pupils_as_cells(everyone), threshold, shown + shown_subjects)
         columns.append([published.share((label, "good"), (label, "judged")) for label, _, _ in rows])
 
     return Analysis(

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_SUPPRESS_BELOW = 5
 """Published figures under five pupils are suppressed: the DfE's convention for school-level figures."""
@@ -62,6 +63,8 @@ class Candidate:
 
     key: Key
     members: frozenset[Key]
+    within: Key | None = None
+    """The figure this one is a part of ("k" of "k of n"), so the two are never both shown when they are the same pupils."""
 
 
 @dataclass(frozen=True)
@@ -97,67 +100,87 @@ class Published:
         return Share(self.count(part), self.count(whole))
 
 
-def protect(candidates: Sequence[Candidate], everyone: Iterable[Key], threshold: Threshold,
+def protect(candidates: Sequence[Candidate], cells: Mapping[Any, int], threshold: Threshold,
             known: Sequence[Candidate] = ()) -> Published:
     """Decide which candidate figures may be published (see the module docstring for the scheme).
 
-    `candidates` are in order of importance: an earlier figure is kept in
-    preference to a later one. `known` are figures already published
-    elsewhere for the same readers (another table of the same page); they
-    are treated as public and never withheld here.
+    `cells` are the finest groups the figures are made of, with their number
+    of pupils: either every cell a reader cannot rule out, empty ones
+    included (then a figure of 0 or a full "n of n" cannot be worked out
+    either), or simply each pupil as a cell of 1. A candidate's `members`
+    are cell keys. `candidates` are in order of importance: an earlier
+    figure is kept in preference to a later one. `known` are figures already
+    published elsewhere for the same readers (another table of the same
+    page); they are treated as public and never withheld here.
     """
-    universe = frozenset(everyone)
-    sets = [frozenset(c.members) & universe for c in (*known, *candidates)]
-    atoms, sizes = _finest_cells(universe, sets)
+    sets = [frozenset(c.members) & cells.keys() for c in (*known, *candidates)]
+    atoms, sizes = _finest_cells(cells, sets)
     index = {member: i for i, cell in enumerate(atoms) for member in cell}
     as_atoms = [frozenset(index[m] for m in s) for s in sets]
+    counts_of = [sum(cells[m] for m in s) for s in sets]
     everything = frozenset(range(len(atoms)))
 
     protected: dict[frozenset[int], None] = {}
+
+    def consider(group: frozenset[int], lowest: int) -> None:
+        count = sum(sizes[i] for i in group)
+        if group and group != everything and lowest <= count and threshold.small(count):
+            protected.setdefault(group)
+
     pool = [everything, *as_atoms]
-
-    def consider(cells: frozenset[int]) -> None:
-        count = sum(sizes[i] for i in cells)
-        if cells and cells != everything and 0 < count and threshold.small(count):
-            protected.setdefault(cells)
-
-    for cells in pool:
-        consider(cells)
+    for group in pool:
+        consider(group, 0)  # a figure of 0 is as telling as a figure of 3: "none of them"
     for a in pool:
         for b in pool:
             if b < a:
-                consider(a - b)
+                consider(a - b, 0)  # the rest of a group, n − k, including "all of them"
     for i in range(len(atoms)):
-        consider(frozenset((i,)))
+        consider(frozenset((i,)), 1)  # a finest cell: only when it holds someone
 
     basis: list[tuple[int, list[int]]] = []
     width = len(atoms)
 
-    def vector(cells: frozenset[int]) -> list[int]:
-        return [1 if i in cells else 0 for i in range(width)]
+    def vector(group: frozenset[int]) -> list[int]:
+        return [1 if i in group else 0 for i in range(width)]
 
-    residues = [vector(cells) for cells in protected]
+    residues = [vector(group) for group in protected]
     _admit(basis, residues, vector(everything), force=True)
-    for cells in as_atoms[:len(known)]:
-        _admit(basis, residues, vector(cells), force=True)
-    counts: dict[Key, int] = {c.key: len(s) for c, s in zip(known, sets)}
+    for group in as_atoms[:len(known)]:
+        _admit(basis, residues, vector(group), force=True)
+    group_of: dict[Key, frozenset[int]] = {c.key: g for c, g in zip(known, as_atoms)}
+    counts: dict[Key, int] = {c.key: n for c, n in zip(known, counts_of)}
     withheld: set[Key] = set()
-    for c, cells, members in zip(candidates, as_atoms[len(known):], sets[len(known):]):
-        if threshold.small(len(members)) or not _admit(basis, residues, vector(cells)):
+    for c, group, n in zip(candidates, as_atoms[len(known):], counts_of[len(known):]):
+        # "n of n": a part that is the whole of what it is part of says "all of them", a complement of 0.
+        full = (c.within in group_of and group_of[c.within] == group) or any(
+            d.within == c.key and group_of.get(d.key) == group for d in candidates)
+        if threshold.small(n) or full or not _admit(basis, residues, vector(group)):
             withheld.add(c.key)
             continue
-        counts[c.key] = len(members)
+        counts[c.key] = n
+        group_of[c.key] = group
     return Published({c.key: counts[c.key] for c in candidates if c.key in counts}, threshold, frozenset(withheld))
 
 
-def _finest_cells(universe: frozenset[Key], sets: Sequence[frozenset[Key]]) -> tuple[list[list[Key]], list[int]]:
-    """Pupils grouped by which sets hold them: no published figure can tell two pupils of one cell apart."""
+def pupils_as_cells(pupils: Iterable[Key]) -> dict[Key, int]:
+    """Each pupil as a cell of one, for tables whose possible empty cells are not enumerated.
+
+    Then nothing non-empty and small can be worked out, and no "n of n" is
+    shown; but a 0 or a full group that follows from sums of other figures
+    is not caught (enumerate the possible cells for that, as the governors'
+    figures do).
+    """
+    return {p: 1 for p in pupils}
+
+
+def _finest_cells(cells: Mapping[Any, int], sets: Sequence[frozenset[Key]]) -> tuple[list[list[Key]], list[int]]:
+    """Cells grouped by which sets hold them: no published figure can tell two cells of one group apart."""
     by_signature: dict[tuple[int, ...], list[Key]] = {}
-    for member in sorted(universe, key=repr):
+    for member in sorted(cells, key=repr):
         signature = tuple(i for i, s in enumerate(sets) if member in s)
         by_signature.setdefault(signature, []).append(member)
-    cells = list(by_signature.values())
-    return cells, [len(c) for c in cells]
+    groups = list(by_signature.values())
+    return groups, [sum(cells[m] for m in g) for g in groups]
 
 
 def _reduce(v: list[int], pivot: int, row: list[int]) -> list[int]:

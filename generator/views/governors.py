@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -89,33 +90,51 @@ def _attendance_pairs(school: SchoolFacts) -> dict[str, tuple[float, float]]:
     return pairs
 
 
+Cell = tuple[int, str, bool | None, bool | None]
+"""(year, status, no subject below target (mentees only), attendance in two half terms (active and exited only))."""
+
+
+def _possible_cells(years: list[int]) -> list[Cell]:
+    """Every kind of pupil a reader cannot rule out, empty kinds included, so that a 0 or an "n of n" is protected too."""
+    out: list[Cell] = []
+    for y in years:
+        out.append((y, "none", None, None))
+        out += [(y, "referred", nb, None) for nb in (True, False)]
+        out += [(y, "active", nb, att) for nb in (True, False) for att in (True, False)]
+        out += [(y, "exited", None, att) for att in (True, False)]
+    return out
+
+
 def outcomes(school: SchoolFacts) -> Outcomes:
-    """Every figure the governors see, as candidates for rules.disclosure in order of importance."""
+    """Every figure the governors see, as candidates for rules.disclosure in order of importance, over the possible kinds of pupil."""
     threshold = Threshold(school.site.disclosure.suppress_below)
-    pupils = school.pupils
-    status = {p.id: p.record.mentoring.status for p in pupils}
-
-    def having(*statuses: str) -> frozenset[str]:
-        return frozenset(pid for pid, s in status.items() if s in statuses)
-
-    mentees = having("referred", "active")
-    none_below = frozenset(p.id for p in pupils if p.id in mentees and not any(r.standing == "below" for r in p.subjects))
-    years = sorted({p.record.year for p in pupils})
     pairs = _attendance_pairs(school)
+    years = sorted({p.record.year for p in school.pupils})
+    cells: dict[Cell, int] = dict.fromkeys(_possible_cells(years), 0)
+    for p in school.pupils:
+        status = p.record.mentoring.status
+        below = any(r.standing == "below" for r in p.subjects)
+        cell = (p.record.year, status, (not below) if status in ("referred", "active") else None,
+                (p.id in pairs) if status in ("active", "exited") else None)
+        cells[cell] += 1
+
+    def where(test: Callable[[Cell], bool]) -> frozenset[Cell]:
+        return frozenset(c for c in cells if test(c))
+
     candidates = [
-        Candidate("all", frozenset(status)),
-        Candidate("register", having("referred", "active", "exited")),
-        Candidate("active", having("active")),
-        Candidate("exited", having("exited")),
-        Candidate("referred", having("referred")),
-        Candidate("mentees", mentees),
-        Candidate("none_below", none_below),
-        *(Candidate(("year", y), frozenset(p.id for p in pupils if p.record.year == y)) for y in years),
-        *(Candidate(("year_register", y), frozenset(p.id for p in pupils if p.record.year == y and status[p.id] != "none"))
+        Candidate("all", frozenset(cells)),
+        Candidate("register", where(lambda c: c[1] != "none"), "all"),
+        Candidate("active", where(lambda c: c[1] == "active"), "all"),
+        Candidate("exited", where(lambda c: c[1] == "exited"), "all"),
+        Candidate("referred", where(lambda c: c[1] == "referred"), "all"),
+        Candidate("mentees", where(lambda c: c[1] in ("referred", "active")), "all"),
+        Candidate("none_below", where(lambda c: c[2] is True), "mentees"),
+        *(Candidate(("year", y), frozenset(c for c in cells if c[0] == y)) for y in years),
+        *(Candidate(("year_register", y), frozenset(c for c in cells if c[0] == y and c[1] != "none"), ("year", y))
           for y in years),
-        Candidate("attendance", frozenset(pairs)),
+        Candidate("attendance", where(lambda c: c[3] is True), "register"),
     ]
-    published = protect(candidates, status, threshold)
+    published = protect(candidates, cells, threshold)
     if threshold.small(len(pairs)):
         attendance = AttendanceChange(None, None, None, True)
     else:
