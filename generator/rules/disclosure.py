@@ -122,26 +122,29 @@ def protect(candidates: Sequence[Candidate], cells: Mapping[Any, int], threshold
 
     protected: dict[frozenset[int], None] = {}
 
-    def consider(group: frozenset[int], lowest: int) -> None:
-        count = sum(sizes[i] for i in group)
+    def consider(group: frozenset[int], count: int, lowest: int) -> None:
         if group and group != everything and lowest <= count and threshold.small(count):
             protected.setdefault(group)
 
-    pool = [everything, *as_atoms]
-    for group in pool:
-        consider(group, 0)  # a figure of 0 is as telling as a figure of 3: "none of them"
-    for a in pool:
-        for b in pool:
-            if b < a:
-                consider(a - b, 0)  # the rest of a group, n − k, including "all of them"
-    for i in range(len(atoms)):
-        consider(frozenset((i,)), 1)  # a finest cell: only when it holds someone
+    pool = list(dict.fromkeys([everything, *as_atoms]))
+    pool_counts = [sum(sizes[i] for i in group) for group in pool]
+    for group, count in zip(pool, pool_counts):
+        consider(group, count, 0)  # a figure of 0 is as telling as a figure of 3: "none of them"
+    for a, count_a in zip(pool, pool_counts):
+        for b, count_b in zip(pool, pool_counts):
+            if threshold.small(count_a - count_b) and b < a:
+                consider(a - b, count_a - count_b, 0)  # the rest of a group, n − k, including "all of them"
+    for i, size in enumerate(sizes):
+        consider(frozenset((i,)), size, 1)  # a finest cell: only when it holds someone
 
     basis: list[tuple[int, list[int]]] = []
     width = len(atoms)
 
     def vector(group: frozenset[int]) -> list[int]:
-        return [1 if i in group else 0 for i in range(width)]
+        out = [0] * width
+        for i in group:
+            out[i] = 1
+        return out
 
     residues = [vector(group) for group in protected]
     _admit(basis, residues, vector(everything), force=True)
@@ -205,8 +208,8 @@ def _admit(basis: list[tuple[int, list[int]]], residues: list[list[int]], v: lis
     pivot = next((i for i, x in enumerate(v) if x), None)
     if pivot is None:
         return True  # already implied by what is published: printing it tells nothing new
-    updated = [_reduce(r, pivot, v) for r in residues]
-    if not force and any(not any(r) for r in updated):
+    updated = [_reduce(r, pivot, v) if r[pivot] else r for r in residues]
+    if not force and any(not any(r) for r, before in zip(updated, residues) if r is not before):
         return False
     basis.append((pivot, v))
     residues[:] = [r for r in updated if any(r)]
