@@ -19,6 +19,7 @@ from generator import views
 from generator.build import check, derive, templates_dir
 from generator.output.plan import plan
 from generator.output.render import environments, render
+from generator.rules.disclosure import Candidate, Threshold, protect, pupils_as_cells
 
 SUBJECTS = ("maths", "english", "science", "history", "geography", "french", "art")
 
@@ -109,7 +110,7 @@ def _sizes(page: str) -> dict[str, str]:
     """Group label → what the 'Pupils' column shows on the staff analysis page's group table."""
     groups = page[page.index('id="groups"'): page.index('id="years"')]
     sizes = {}
-    for label, cell in re.findall(r'<th scope="row">([^<]+)</th>\s*<td[^>]*>(.*?)</td>', groups, re.S):
+    for label, cell in re.findall(r'<th scope="row">([^<]+)</th>\s*<td[^>]*>(.*?)</td>', groups, re.DOTALL):
         sizes[label.strip()] = re.sub(r"<[^>]+>", "", cell).strip()
     return sizes
 
@@ -147,3 +148,56 @@ def test_disadvantaged_is_ever6_or_looked_after_or_previously_looked_after(conte
     from generator.sources.schema import Context
 
     assert rule(Context(**context)) is disadvantaged
+
+
+# --- the rule on its own ----------------------------------------------------------------------------------------
+
+
+def _pupils(prefix: str, n: int) -> frozenset[str]:
+    return frozenset(f"{prefix}{i}" for i in range(n))
+
+
+def test_rule_withholds_one_more_figure_when_a_line_would_give_away_a_small_one() -> None:
+    n, k, e = _pupils("n", 37), _pupils("k", 5), _pupils("e", 2)
+    everyone = n | k | e
+    published = protect([Candidate("all", everyone), Candidate("K", k), Candidate("N", n), Candidate("E", e)],
+                        pupils_as_cells(everyone), Threshold())
+    assert published.count("all") == 44 and published.count("K") == 5
+    assert published.count("E") is None  # primary: 2 pupils
+    assert published.count("N") is None  # secondary: 44 − 5 − 37 = 2
+    assert published.withheld == {"E", "N"}
+
+
+def test_rule_withholds_a_share_whose_rest_is_small_or_none() -> None:
+    group, part = _pupils("g", 9), _pupils("g", 7)
+    cells = pupils_as_cells(group | _pupils("x", 20))
+    small_rest = protect([Candidate("g", group), Candidate("p", part, "g")], cells, Threshold())
+    assert small_rest.count("g") == 9 and small_rest.count("p") is None  # 9 − 7 = 2
+    everyone = protect([Candidate("g", group), Candidate("p", group, "g")], cells, Threshold())
+    assert everyone.count("p") is None  # "9 of 9": all of them
+
+
+def test_rule_over_possible_cells_protects_a_zero_that_sums_would_show() -> None:
+    cells = {"referred": 0, "active": 12, "exited": 10, "none": 20}
+    register = frozenset({"referred", "active", "exited"})
+    published = protect([Candidate("register", register), Candidate("active", frozenset({"active"})),
+                         Candidate("exited", frozenset({"exited"})), Candidate("referred", frozenset({"referred"}))],
+                        cells, Threshold())
+    assert published.count("register") == 22 and published.count("active") == 12
+    assert published.count("referred") is None  # primary: 0
+    assert published.count("exited") is None  # secondary: else 22 − 12 − 10 = 0 referred
+
+
+@pytest.mark.parametrize("value, ok", [(1, False), (2, True), (5, True), (100, True), (101, False)],
+                         ids=["one", "two", "five", "hundred", "too-many"])
+def test_suppress_below_is_bounded(value: int, ok: bool) -> None:
+    from pydantic import ValidationError
+
+    from generator.sources.schema import Site
+
+    try:
+        Site.model_validate({**SITE, "disclosure": {"suppress_below": value}})
+    except ValidationError:
+        assert not ok
+    else:
+        assert ok
