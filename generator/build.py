@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 
 from generator import views
 from generator.history import git as history
+from generator.history.targets import lowered_without_was
 from generator.judge import clock
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import pdf, search
@@ -22,6 +23,7 @@ from generator.output.plan import ASSETS, plan
 from generator.output.render import environments, render
 from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
 from generator.sources import letters
+from generator.sources.diagnostics import InvalidInput
 from generator.sources.inputs import load_school
 from generator.sources.schema import Pupil
 from generator.sources.validate import Checked
@@ -40,9 +42,18 @@ class BuildResult:
     pdfs_reused: int
 
 
-def check(root: Path) -> Checked:
-    """Validate only; raises InvalidInput listing every problem."""
-    return load_school(root)
+def check(root: Path, repo: history.History | None = None) -> Checked:
+    """Validate only; raises InvalidInput listing every problem.
+
+    A target written in the short form is also compared with its versions
+    in git (issue 11: a lowering must carry its approval), so `check` and
+    `build` refuse the same records.
+    """
+    checked = load_school(root)
+    lowered = lowered_without_was(root, checked, repo or history.read_history(root, ["pupils"]))
+    if lowered:
+        raise InvalidInput(lowered)
+    return checked
 
 
 def templates_dir(root: Path) -> Path:
@@ -63,15 +74,17 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     root = root.resolve()
     out = out.resolve()
     started = time.monotonic()
-    checked = load_school(root)
+    repo = history.read_history(root, ["pupils", "content/policies"])
+    checked = check(root, repo)
     workers = jobs or os.cpu_count() or 1
     pdf.warm_up(root, (templates_dir(root) / "shared" / "print.css",), workers)  # workers load WeasyPrint while this process renders HTML
     school = derive(root, checked, as_of)
     started_history = time.monotonic()
-    repo = history.read_history(root, ["pupils", "content/policies"])
+    for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
+        report(f"warning: {warning}")
     policies = tuple(
         views.policy(slug, meta, body, school.as_of,
-                     policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body))
+                     policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body, checked.site.policy_history))
         for slug, (meta, body, _line) in sorted(checked.policies.items()))
     trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site) for p in school.pupils}
     staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site))

@@ -56,6 +56,9 @@ def repo(make_school: Callable[..., Path]) -> Path:
     _git(root, "commit", "-q", "-am", "Raise English target after au1", author="Ms A. Mentor", date="2026-10-01T09:00:00")
     ada.write_text(text, encoding="utf-8")
     _git(root, "commit", "-q", "-am", "Put English target back", author="Mr B. Mentor", date="2026-10-20T09:00:00")
+    ada.write_text(text.replace('english: "6"\nassessments', 'english: {grade: "6", was: "7", approved_by: head}\nassessments'),
+                   encoding="utf-8")  # check refuses a short-form lowering until its approval is recorded (issue 11)
+    _git(root, "commit", "-q", "-am", "Record SLT approval of the English target", author="Dr C. Head", date="2026-10-21T09:00:00")
     return root
 
 
@@ -63,13 +66,14 @@ def test_policy_page_shows_version_history_and_changes_since_approval(repo: Path
     out = repo / "output"
     build(repo, out, jobs=1, as_of=AS_OF)
     page = (out / "governors/policies/mentoring/index.html").read_text(encoding="utf-8")
-    assert page.index("Fortnightly meetings; parents may ask") < page.index("Policy as approved by governors")
-    assert "Mr B. Mentor" in page and "15 Sep 2026" in page
-    assert '<del><span class="sr">Removed: </span>Pupils who fall behind get a named adult who meets them every week.</del>' in page
-    assert "<ins><span class=\"sr\">Added: </span>Pupils who fall behind get a named adult who meets them every fortnight.</ins>" in page
-    assert "<ins><span class=\"sr\">Added: </span>- From a parent&#39;s request</ins>" in page
+    versions = page.split('id="versions"')[1]
+    assert "15 Sep 2026" in versions and "20 Apr 2026" in versions and "Approved by Governing body on 1 May 2026" in versions
+    assert "Fortnightly meetings" not in page and "Mr B. Mentor" not in page  # raw messages and git authors stay out
+    assert '<ins><span class="sr">Reworded: </span>Pupils who fall behind get a named adult who meets them every fortnight.</ins>' in page
+    assert '<ins><span class="sr">Added: </span>From a parent’s request</ins>' in page
+    assert "every week" not in page.split('id="since-approval"')[1]  # old wording is not republished
     text = pdf_text(out / "governors/policies/mentoring.pdf")
-    assert "Changes since approval" in text and "Fortnightly meetings; parents may ask" in text
+    assert "Changes since approval" in text and "From a parent" in text
 
 
 def test_policy_unchanged_since_approval_says_so(repo: Path) -> None:
@@ -97,6 +101,8 @@ def test_history_command_prints_field_level_changes(repo: Path) -> None:
     result = run_cli("history", "pupils/ada.yaml", "--root", str(repo), cwd=repo)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
+    assert lines[0].endswith("Record SLT approval of the English target")
+    lines = lines[lines.index(next(line for line in lines if "Put English target back" in line)):]
     assert lines[0].startswith("2026-10-20  Mr B. Mentor  ") and lines[0].endswith("Put English target back")
     assert lines[1] == "    English target 7 → 6"
     assert lines[2].startswith("2026-10-01  Ms A. Mentor  ") and lines[3] == "    English target 6 → 7"

@@ -25,13 +25,12 @@ from generator.history.git import (
     UNCOMMITTED,
     UNTRACKED,
     Commit,
-    DiffBlock,
     FileHistory,
     Version,
-    changes_since,
     read_history,
     version_at,
 )
+from generator.history.policydiff import Passage, SinceApproval, since_approval
 
 POLICY = "content/policies/mentoring.md"
 ADA = "pupils/ada.yaml"
@@ -127,19 +126,19 @@ def test_policy_history_is_newest_first_with_dates_authors_and_messages(read: hi
     assert all(len(c.short) == 10 and c.hash.startswith(c.short) for c in read.commits)
 
 
-def test_changes_since_approval_diffs_the_body_only(read: history.History) -> None:
+def test_changes_since_approval_are_taken_from_the_rendered_body(read: history.History) -> None:
     policy = read.file(POLICY)
     approved = version_at(policy, dt.date(2026, 5, 20))
     assert approved == POLICY_V2
-    assert changes_since(approved, policy.versions[0].text or "") == [
-        DiffBlock("kept", ("# Purpose", "", "Pupils who fall behind get a named adult who meets them every week.",
-                           "", "## Referral", "")),
-        DiffBlock("removed", ("Heads of year refer pupils.",)),
-        DiffBlock("added", ("Heads of year and teachers refer pupils.", "", "## Exit", "",
-                            "Mentoring ends when targets are met.")),
-    ]
-    assert changes_since(POLICY_V2, POLICY_V2.replace("approved_on", "owner: Ms Banks\napproved_on")) == [
-        DiffBlock("kept", tuple(history.body(POLICY_V2).strip("\n").split("\n")))]
+    assert since_approval(approved, history.body(policy.versions[0].text or "")) == SinceApproval((
+        Passage("changed", "Heads of year and teachers refer pupils."),
+        Passage("added", "Exit"),
+        Passage("added", "Mentoring ends when targets are met."),
+    ), 0)
+    assert not since_approval(POLICY_V2, history.body(POLICY_V2.replace("approved_on", "owner: Ms Banks\napproved_on"))
+                              ).changed  # front matter is not the policy's text
+    commented = history.body(POLICY_V2).replace("## Referral", "<!-- about a pupil -->\n\n## Referral").replace("**", "")
+    assert not since_approval(POLICY_V2, commented.replace("named adult", "*named* adult")).changed  # comments and markup
 
 
 @pytest.mark.parametrize(("day", "expected"), [

@@ -136,8 +136,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _history(root: Path, file: Path) -> int:
     """Print a pupil record's audit trail from git, newest first, field by field."""
-    from generator.build import check
     from generator.history.git import read_history
+    from generator.sources.inputs import load_school
     from generator.views.history import pupil_trail
 
     root = root.resolve()
@@ -148,8 +148,11 @@ def _history(root: Path, file: Path) -> int:
     if not (root / rel_path).is_file():
         print(f"mentorsite: {rel_path}: no such file under {root}", file=sys.stderr)
         return 1
-    checked = check(root)
-    trail = pupil_trail(read_history(root, [rel_path]), rel_path, checked.site)
+    checked = load_school(root)  # not the history-based target check: this command is how a lowering is looked into
+    repo = read_history(root, [rel_path])
+    for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
+        _say(f"warning: {warning}")
+    trail = pupil_trail(repo, rel_path, checked.site)
     if trail.note:
         print(trail.note)
     for entry in trail.entries:

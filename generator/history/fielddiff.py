@@ -1,30 +1,27 @@
 """fielddiff: says what changed between two versions of a pupil record in a mentor's words, and finds targets lowered without SLT approval; pure — no git, no I/O, no clock.
 
 Old versions were never validated, so every shape is tolerated: a version
-that is not a readable mapping becomes one "could not be read" change.
+that is not a readable mapping becomes one "could not be read" change. They
+are read with the same limits as current files (`sources.load.parse_text`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-import yaml
-
 from generator.history.git import Commit, FileHistory, Version
-
-try:  # libyaml: a 1,500-pupil history parses thousands of versions
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+from generator.rules import targets as target_rules
+from generator.sources.diagnostics import InvalidInput
+from generator.sources.load import parse_text
 
 UNREADABLE = "file could not be read at this commit"
 UNREADABLE_BEFORE = "file could not be read at the previous commit"
 EARLIEST = "earliest version in this clone; older history is not available"
-_MAX_DEPTH = 24
 _MISSING: Any = object()
 
 Names = Mapping[str, str]
@@ -90,72 +87,73 @@ def file_changes(history: FileHistory, *, subjects: Names | None = None,
 
 def lowered_targets(history_for_file: FileHistory,
                     grade_order: Callable[[str], Sequence[str]] | Mapping[str, Sequence[str]],
-                    slt_ids: Set[str]) -> list[Finding]:
+                    slt_ids: AbstractSet[str]) -> list[Finding]:
     """Targets lowered without senior sign-off (policy: only SLT may lower a target), newest first.
 
-    Compared with the version before each commit; a grade not on its
-    subject's scale, or a subject with no scale, is left to validation.
+    Each version is parsed (never matched line by line, so `"targets":` or a
+    flow mapping hides nothing) and compared with the subject's grade in the
+    nearest older version that had one, so deleting a target and adding it
+    back lower is still a lowering. The judgement is `rules.targets`, the one
+    `check` uses. A grade not on its subject's scale, or a subject with no
+    scale, is left to validation.
     """
     order = grade_order if callable(grade_order) else (lambda subject: grade_order.get(subject, ()))
     findings: list[Finding] = []
-    for version in history_for_file.versions:
-        if version.text is None or version.previous is None:
+    last: dict[str, str] = {}
+    for version in reversed(history_for_file.versions):
+        if version.text is None:
             continue
-        if _targets_block(version.text) == _targets_block(version.previous):
-            continue  # the targets were not touched: most commits add a meeting or a grade
-        new, old = _parse(version.text), _parse(version.previous)
-        if new is None or old is None:
+        record = version_targets(version.text)
+        if record is None:
             continue
-        old_targets, new_targets = _mapping(old.get("targets")), _mapping(new.get("targets"))
-        for subject, value in new_targets.items():
-            before, after = _grade(old_targets.get(subject)), _grade(value)
+        if version.change == "earliest":  # older history is not in this clone: a baseline, not a change
+            last.update({s: t.grade for s, t in record.items() if t.grade is not None})
+            continue
+        previous = version_targets(version.previous) if version.previous is not None else None
+        if previous is not None:  # the first parent's grades, falling back to older ones for a subject it lacked
+            last.update({s: t.grade for s, t in previous.items() if t.grade is not None})
+        for subject, target in record.items():
+            before = last.get(subject)
+            if target.grade is None:
+                continue
+            last[subject] = target.grade
+            if before is None or before == target.grade:
+                continue
             try:
-                scale = list(order(str(subject)))
+                scale = list(order(subject))
             except LookupError:
                 continue
-            if before not in scale or after not in scale or scale.index(after) >= scale.index(before):
-                continue
-            approver = value.get("approved_by") if isinstance(value, dict) else None
-            if approver is None or str(approver) not in slt_ids:
+            was = target_rules.lowered_from(scale, target.grade, before)
+            approver = target.approved_by
+            roles = None if approver is None else (["allowed"] if approver in slt_ids else [])
+            if was is not None and not target_rules.may_lower(roles, ["allowed"]):
                 commit = version.commit
-                findings.append(Finding(history_for_file.path, commit, str(subject), str(before), str(after),
-                                        commit.author, commit.date, None if approver is None else str(approver)))
+                findings.append(Finding(history_for_file.path, commit, subject, was, target.grade,
+                                        commit.author, commit.date, approver))
+    findings.reverse()
     return findings
 
 
-def _targets_block(text: str) -> str | None:
-    """The raw lines of the top-level `targets:` block (None when absent): a cheap test of whether a commit could have changed a target."""
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if line.startswith("targets:"):
-            end = index + 1
-            while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t", "#", "-")):
-                end += 1
-            return "\n".join(lines[index:end])
-    return None
+def parse_version(text: str) -> dict[str, Any] | None:
+    """A past version as plain values, read with the current files' limits; None when it is not a readable mapping."""
+    return _parse(text)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=65536)
+def version_targets(text: str) -> dict[str, target_rules.Entry] | None:
+    """A version's targets only (small, so many can be kept): `check` and the lowered-target finding read the same versions."""
+    record = _parse(text)
+    return None if record is None else target_rules.entries(record)
+
+
+@lru_cache(maxsize=4096)
 def _parse(text: str) -> dict[str, Any] | None:
-    """A version as plain values, or None when it is not a readable mapping (cached: each text is both a before and an after)."""
+    """Cached: each text is both a before and an after, and the trail and the target checks read the same versions."""
     try:
-        data = yaml.load(text, Loader=_Loader)
-    except (yaml.YAMLError, ValueError, RecursionError):
+        data = parse_text(text, "version").data
+    except (InvalidInput, RecursionError, ValueError, MemoryError):
         return None
-    if not isinstance(data, dict) or _shared(data, set(), 0):
-        return None
-    return data
-
-
-def _shared(value: Any, seen: set[int], depth: int) -> bool:
-    """Aliases or absurd nesting: a record never has them, and walking them could take exponential time."""
-    if not isinstance(value, (dict, list)):
-        return False
-    if id(value) in seen or depth > _MAX_DEPTH:
-        return True
-    seen.add(id(value))
-    items = value.values() if isinstance(value, dict) else value
-    return any(_shared(item, seen, depth + 1) for item in items)
+    return data if isinstance(data, dict) else None
 
 
 def _mapping(value: Any) -> dict[Any, Any]:

@@ -8,8 +8,8 @@ file said before and after. Everything here degrades to a `History` whose
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +20,9 @@ OK = "ok"
 NOT_A_REPOSITORY = "not a git repository"
 NO_GIT = "git is not installed"
 NO_COMMITS = "no commits yet"
+GIT_FAILED = "git could not read the school's repository"
+"""Fixed wording: git's own message can name the build machine's folders (\"dubious ownership in repository at …\"),
+so it goes to `History.detail` for the build log, never onto a page."""
 UNCOMMITTED = "uncommitted changes"
 UNTRACKED = "not yet committed"
 SHALLOW = "shallow clone: history before {date} is not available"
@@ -27,10 +30,19 @@ SHALLOW = "shallow clone: history before {date} is not available"
 TIMEOUT = 300
 """Seconds any one git process may take; a school repository needs a fraction of one."""
 
+MAX_SUBJECT = 300
+MAX_NOTE = 1000
+"""Characters kept of a subject line and of a Policy-Note; anything longer is cut with '…'."""
+
 _NO_BLOB = "0" * 40
 _SKIP_MODES = {"160000", "120000"}
 """Submodules and symlinks have no record text."""
-_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%aI%x1f%s"
+_HEADER = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?(?: [0-9a-f]{40}(?:[0-9a-f]{24})?)*$")
+"""A log header: the commit's hash and its parents' — hex only, so no subject or name can imitate one."""
+_META = re.compile(r"^:(\d{6}) (\d{6}) ([0-9a-f]{40,64}) ([0-9a-f]{40,64}) [A-Z][0-9]*$")
+_IDENT = re.compile(r"^(.*?) <[^<>]*> (-?\d{1,20}) ([+-])(\d\d)(\d\d)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_NOTE = re.compile(r"^policy-note\s*:\s*(.*)$", re.IGNORECASE)
 _GLOBAL = ("--no-optional-locks", "--literal-pathspecs",
            "-c", "log.showSignature=false", "-c", "i18n.logOutputEncoding=UTF-8", "-c", "core.quotePath=false")
 """Options that make the output independent of the user's git config and keep git from taking locks."""
@@ -46,6 +58,8 @@ class Commit:
     date: dt.date
     """The author date, in the author's own time zone: when the change was made."""
     subject: str
+    notes: tuple[str, ...] = ()
+    """`Policy-Note:` trailers: the only words of a commit message written for publication."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,9 @@ class Version:
 
     `change` is "earliest" for the first commit of a shallow clone: the file
     existed before it, but that history is not in the clone, so `previous`
-    is unknown (None) rather than "did not exist".
+    is unknown (None) rather than "did not exist". A merge is compared with
+    its first parent: the history is the main line's, so a change made while
+    resolving a merge is the merge's own change.
     """
 
     commit: Commit
@@ -81,7 +97,7 @@ class FileHistory:
 @dataclass(frozen=True)
 class History:
     status: str
-    """OK, NOT_A_REPOSITORY, NO_GIT, NO_COMMITS, a SHALLOW sentence, or 'git failed: …'."""
+    """OK, NOT_A_REPOSITORY, NO_GIT, NO_COMMITS, GIT_FAILED or a SHALLOW sentence: fixed wording, safe to publish."""
     partial: bool = False
     files: Mapping[str, FileHistory] = field(default_factory=dict)
     """Root-relative '/'-separated path → its history, sorted by path."""
@@ -89,6 +105,10 @@ class History:
     """Every commit that touched the paths asked for, newest first."""
     uncommitted: tuple[str, ...] = ()
     """Paths whose working-tree text differs from the last commit (or is not committed at all)."""
+    warnings: tuple[str, ...] = ()
+    """One line per malformed commit, `git:<short hash>: what was wrong and what was done`; for the build log."""
+    detail: str = ""
+    """git's own message when it failed (may name folders): for the build log only, never a page."""
 
     @property
     def available(self) -> bool:
@@ -104,11 +124,15 @@ class _GitError(Exception):
 
 
 def read_history(root: Path, paths: Iterable[str], *, git: str = "git") -> History:
-    """Every commit touching `paths` (root-relative files or folders), with each file's text before and after.
+    """Every commit on the main line touching `paths` (root-relative files or folders), with each file's text before and after.
 
     Four git processes whatever the size of the school: rev-parse, log,
-    status and one cat-file fed every blob, so a 1,500-pupil school costs
-    the same number of processes as a three-pupil one.
+    status and one cat-file fed every commit and blob, so a 1,500-pupil
+    school costs the same number of processes as a three-pupil one. The log
+    carries only hashes, modes and NUL-separated paths; author, date and
+    message are read from the commit objects themselves (exact sizes), so no
+    character in a name or subject can shift a field, and each field is
+    checked: a malformed one gives one warning and the commit is kept.
     """
     specs = sorted({_clean(p) for p in paths}) or ["."]
     try:
@@ -116,38 +140,51 @@ def read_history(root: Path, paths: Iterable[str], *, git: str = "git") -> Histo
     except FileNotFoundError:
         return History(NO_GIT)
     except _GitError as err:
-        return History(NOT_A_REPOSITORY if "not a git repository" in str(err) else f"git failed: {err}")
+        return History(NOT_A_REPOSITORY) if "not a git repository" in str(err) else History(GIT_FAILED, detail=str(err))
     lines = probe.decode("utf-8", "replace").split("\n")
     if lines[0] != "true":
         return History(NOT_A_REPOSITORY)
     shallow = len(lines) > 1 and lines[1] == "true"
     prefix = lines[2] if len(lines) > 2 else ""
     try:
-        log = _run(git, root, ["log", "--date-order", "--root", "--no-color", "--no-decorate", "--no-ext-diff",
-                               "--no-textconv", "--no-renames", "--raw", "--no-abbrev", "-z",
-                               f"--format={_FORMAT}", "--", *specs])
+        log = _run(git, root, ["log", "--first-parent", "-m", "--date-order", "--root", "--no-color", "--no-decorate",
+                               "--no-ext-diff", "--no-textconv", "--no-renames", "--raw", "--no-abbrev", "-z",
+                               "--format=%H %P", "--", *specs])
         status = _run(git, root, ["status", "--porcelain", "-z", "--untracked-files=all", "--", *specs])
     except _GitError as err:
-        return History(NO_COMMITS if "does not have any commits" in str(err) else f"git failed: {err}")
+        if "does not have any commits" in str(err):
+            return History(NO_COMMITS)
+        return History(GIT_FAILED, detail=str(err))
     except FileNotFoundError:
         return History(NO_GIT)
-    commits, changes = _parse_log(log, prefix, shallow)
+    warnings: list[str] = []
+    raw_commits, raw_changes = _parse_log(log, prefix, shallow, warnings)
+    wanted = [sha for sha, _ in raw_commits] + sorted({b for c in raw_changes for b in c[3:] if b is not None})
     try:
-        blobs = _read_blobs(git, root, sorted({b for c in changes for b in c[3:] if b is not None}))
+        objects = _read_objects(git, root, wanted)
     except (_GitError, FileNotFoundError) as err:
-        return History(f"git failed: {err}")
+        return History(GIT_FAILED, detail=str(err))
+    commits: dict[str, Commit] = {}
+    newer: dt.date | None = None
+    for sha, _parents in raw_commits:
+        commit, problems = parse_commit(sha, objects.get(sha), newer)
+        commits[sha] = commit
+        newer = commit.date
+        if problems:
+            warnings.append(f"git:{commit.short}: " + "; ".join(problems))
     versions: dict[str, list[Version]] = {}
-    for commit, change, path, old, new in changes:
-        versions.setdefault(path, []).append(Version(commit, change, blobs.get(new) if new else None,
-                                                     blobs.get(old) if old else None))
+    for sha, change, path, old, new in raw_changes:
+        versions.setdefault(path, []).append(Version(commits[sha], change, _text(objects.get(new)) if new else None,
+                                                     _text(objects.get(old)) if old else None))
     dirty = _parse_status(status, prefix)
     files = {path: FileHistory(path, tuple(versions.get(path, ())), dirty.get(path, ""))
              for path in sorted(versions.keys() | dirty.keys())}
+    ordered = tuple(commits.values())
     verdict = OK
     if shallow:
-        oldest = min((c.date for c in commits), default=None)
+        oldest = min((c.date for c in ordered), default=None)
         verdict = SHALLOW.format(date=oldest.isoformat()) if oldest else SHALLOW.format(date="the clone")
-    return History(verdict, shallow, files, tuple(commits), tuple(sorted(dirty)))
+    return History(verdict, shallow, files, ordered, tuple(sorted(dirty)), tuple(warnings))
 
 
 def _clean(path: str) -> str:
@@ -167,58 +204,168 @@ def _run(git: str, root: Path, args: list[str], stdin: bytes | None = None) -> b
     except PermissionError as err:
         raise _GitError(str(err)) from None
     if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise _GitError(message[-1] if message else f"git {args[0]} exited with {result.returncode}")
+        message = [line.strip() for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        fatal = next((line for line in message if line.startswith(("fatal:", "error:"))), message[-1] if message else "")
+        raise _GitError(_printable(fatal) or f"git {args[0]} exited with {result.returncode}")
     return result.stdout
 
 
-_Change = tuple[Commit, ChangeKind, str, str | None, str | None]
-"""(commit, change, root-relative path, blob before, blob after)."""
+_Change = tuple[str, ChangeKind, str, str | None, str | None]
+"""(commit hash, change, root-relative path, blob before, blob after)."""
 
 
-def _parse_log(out: bytes, prefix: str, shallow: bool) -> tuple[list[Commit], list[_Change]]:
-    """Split `git log --raw -z` output: each commit is \\x1e header \\0, then ':modes blobs status' \\0 path \\0 pairs."""
-    commits: list[Commit] = []
+def _parse_log(out: bytes, prefix: str, shallow: bool, warnings: list[str]) -> tuple[list[tuple[str, str]], list[_Change]]:
+    """Split `git log --raw -z --format='%H %P'`: NUL-separated tokens, each a header, a ':modes blobs status' or a path.
+
+    A path always follows a ':' token, so a path that looks like a header
+    or a status line is never mistaken for one; anything else unexpected is
+    skipped with a warning rather than stopping the build.
+    """
+    commits: list[tuple[str, str]] = []
     changes: list[_Change] = []
-    for chunk in out.decode("utf-8", "replace").split("\x1e")[1:]:
-        header, _, raw = chunk.partition("\0")
-        sha, parents, author, date, subject = header.split("\x1f", 4)
-        commit = Commit(sha, sha[:10], author, dt.date.fromisoformat(date[:10]), subject)
-        commits.append(commit)
-        boundary = shallow and not parents.strip()
-        tokens = raw.lstrip("\n").split("\0")
-        for meta, path in zip(tokens[0::2], tokens[1::2]):
-            if not meta.startswith(":") or not path.startswith(prefix):
+    tokens = out.split(b"\0")
+    index = 0
+    current: tuple[str, str] | None = None
+    while index < len(tokens):
+        token = tokens[index].lstrip(b"\n").decode("utf-8", "replace")
+        index += 1
+        if not token:
+            continue
+        if token.startswith(":"):
+            path = tokens[index].decode("utf-8", "replace") if index < len(tokens) else ""
+            index += 1
+            meta = _META.match(token)
+            if current is None or meta is None:
+                warnings.append(f"git:{current[0][:10] if current else 'log'}: a line of git's log could not be read; skipped")
                 continue
-            old_mode, new_mode, old, new, _status = meta[1:].split(" ", 4)
+            if not path.startswith(prefix):
+                continue
+            old_mode, new_mode, old, new = meta.groups()
             if old_mode in _SKIP_MODES or new_mode in _SKIP_MODES:
                 continue
-            before = None if old == _NO_BLOB else old
-            after = None if new == _NO_BLOB else new
+            before = None if set(old) == {"0"} else old
+            after = None if set(new) == {"0"} else new
             kind: ChangeKind = "deleted" if after is None else "added" if before is None else "modified"
-            if boundary and kind == "added":
+            if shallow and not current[1] and kind == "added":
                 kind = "earliest"
-            changes.append((commit, kind, path[len(prefix):], before, after))
+            changes.append((current[0], kind, path[len(prefix):], before, after))
+        elif _HEADER.match(token.rstrip(" ")):  # a root commit has no parents: "<hash> "
+            sha, _, parents = token.partition(" ")
+            current = (sha, parents.strip())
+            commits.append(current)
+        else:
+            warnings.append("git:log: a line of git's log could not be read; skipped")
     return commits, changes
 
 
-def _read_blobs(git: str, root: Path, shas: list[str]) -> dict[str, str]:
-    """Every blob's text from one `git cat-file --batch` process (communicate() feeds and drains it without deadlock)."""
+def _read_objects(git: str, root: Path, shas: list[str]) -> dict[str, bytes]:
+    """Every commit and blob from one `git cat-file --batch` process (communicate() feeds and drains it without deadlock)."""
     if not shas:
         return {}
     out = _run(git, root, ["cat-file", "--batch"], stdin="".join(f"{s}\n" for s in shas).encode())
-    texts: dict[str, str] = {}
+    found: dict[str, bytes] = {}
     pos = 0
     while pos < len(out):
         eol = out.index(b"\n", pos)
         header = out[pos:eol].split(b" ")
         pos = eol + 1
-        if len(header) != 3:  # "<sha> missing"
+        if len(header) != 3 or not header[2].isdigit():  # "<sha> missing"
             continue
         size = int(header[2])
-        texts[header[0].decode()] = out[pos:pos + size].decode("utf-8", "replace").removeprefix("\ufeff")
+        found[header[0].decode("ascii", "replace")] = out[pos:pos + size]
         pos += size + 1
-    return texts
+    return found
+
+
+def _text(blob: bytes | None) -> str | None:
+    """A blob as text; undecodable bytes become U+FFFD, and the reader of the version applies the input limits."""
+    return None if blob is None else blob.decode("utf-8", "replace").removeprefix("\ufeff")
+
+
+def parse_commit(sha: str, raw: bytes | None, fallback: dt.date | None = None) -> tuple[Commit, list[str]]:
+    """A commit object's author, date, subject and Policy-Notes, each checked; the problems found, in words.
+
+    A commit is never dropped (that would let a strange date hide a change
+    from the audit trail): an unreadable author date falls back to the
+    committer date, then to the date of the next newer commit; control
+    characters are removed from names, subjects and notes.
+    """
+    problems: list[str] = []
+    short = sha[:10]
+    headers: dict[str, str] = {}
+    message = ""
+    if raw is None:
+        problems.append("the commit could not be read")
+    else:
+        head, _, body = raw.partition(b"\n\n")
+        for header in head.split(b"\n"):
+            key, _, value = header.partition(b" ")
+            headers.setdefault(key.decode("ascii", "replace"), value.decode("utf-8", "replace"))
+        encoding = headers.get("encoding", "utf-8")
+        try:
+            message = body.decode(encoding, "replace")
+        except LookupError:
+            message = body.decode("utf-8", "replace")
+    author, when, problem = _ident(headers.get("author", ""))
+    if problem:
+        problems.append(f"author {problem}")
+    if when is None:
+        _, when, _ = _ident(headers.get("committer", ""))
+        if when is None:
+            when = fallback or dt.date(1970, 1, 1)
+            problems.append(f"no readable date; shown as {when.isoformat()}")
+        else:
+            problems.append(f"author date cannot be read; the commit date {when.isoformat()} is used")
+    paragraphs = message.replace("\r\n", "\n").strip("\n").split("\n\n")
+    subject = " ".join(line.strip() for line in paragraphs[0].split("\n")) if paragraphs else ""
+    subject, cleaned = _clip(subject, MAX_SUBJECT)
+    if cleaned:
+        problems.append("subject holds control characters; shown without them")
+    notes: list[str] = []
+    if len(paragraphs) > 1:
+        for line in paragraphs[-1].split("\n"):
+            found = _NOTE.match(line)
+            if found:
+                notes.append(found.group(1).strip())
+            elif notes and line[:1] in (" ", "\t"):  # a folded trailer continues on an indented line
+                notes[-1] += " " + line.strip()
+    kept = []
+    for note in notes:
+        text, cleaned = _clip(note, MAX_NOTE)
+        if cleaned:
+            problems.append("Policy-Note holds control characters; shown without them")
+        if text:
+            kept.append(text)
+    return Commit(sha, short, author, when, subject, tuple(kept)), problems
+
+
+def _ident(line: str) -> tuple[str, dt.date | None, str]:
+    """'Name <email> 1700000000 +0100' → (name, the date in that time zone, a problem in words or '')."""
+    match = _IDENT.match(line)
+    if match is None:
+        return "unknown", None, "line cannot be read"
+    name, cleaned = _clip(match.group(1), MAX_SUBJECT)
+    problem = "name holds control characters; shown without them" if cleaned else ""
+    sign, hours, minutes = match.group(3), int(match.group(4)), int(match.group(5))
+    try:
+        offset = dt.timedelta(hours=hours, minutes=minutes) * (-1 if sign == "-" else 1)
+        when = dt.datetime.fromtimestamp(int(match.group(2)), dt.timezone(offset)).date()
+    except (ValueError, OverflowError, OSError):
+        return name or "unknown", None, problem
+    return name or "unknown", when, problem
+
+
+def _clip(text: str, limit: int) -> tuple[str, bool]:
+    """Control characters removed (they could reorder or hide text, or drive a terminal), length capped."""
+    clean = _CONTROL.sub("", text)
+    clean = " ".join(clean.split())
+    if len(clean) > limit:
+        clean = clean[:limit - 1] + "…"
+    return clean, _CONTROL.search(text.replace("\t", " ")) is not None
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub("", text)
 
 
 def _parse_status(out: bytes, prefix: str) -> dict[str, str]:
@@ -241,14 +388,6 @@ def _parse_status(out: bytes, prefix: str) -> dict[str, str]:
 
 # --- policies ----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DiffBlock:
-    """A run of body lines that were kept, added or removed; the renderer turns them into <ins>/<del>."""
-
-    kind: Literal["kept", "added", "removed"]
-    lines: tuple[str, ...]
-
-
 def version_at(history: FileHistory, date: dt.date) -> str | None:
     """The file as it stood on `date` (a policy's approved_on): the newest commit on or before it; None if none."""
     for version in history.versions:
@@ -266,34 +405,3 @@ def body(text: str) -> str:
             if lines[index].strip() in ("---", "..."):
                 return "\n".join(lines[index + 1:])
     return text
-
-
-def changes_since(text_at_approval: str, text_now: str) -> list[DiffBlock]:
-    """What governors approved against what the policy says now, body only, line by line.
-
-    Front matter is excluded (a new review date is not a change to the
-    policy); trailing spaces are ignored; leading and trailing blank lines
-    of the body are dropped so a reflowed file end does not show as a change.
-    """
-    old, new = _body_lines(text_at_approval), _body_lines(text_now)
-    blocks: list[DiffBlock] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            blocks.append(DiffBlock("kept", tuple(old[i1:i2])))
-            continue
-        if i2 > i1:
-            blocks.append(DiffBlock("removed", tuple(old[i1:i2])))
-        if j2 > j1:
-            blocks.append(DiffBlock("added", tuple(new[j1:j2])))
-    return blocks
-
-
-def _body_lines(text: str) -> list[str]:
-    kept = body(text).strip("\n")
-    return [line.rstrip() for line in kept.split("\n")] if kept else []
-
-
-def changed(blocks: Iterable[DiffBlock]) -> bool:
-    """True when a diff has anything but kept lines: the policy differs from what was approved."""
-    return any(block.kind != "kept" for block in blocks)

@@ -174,6 +174,24 @@ def parse_yaml(text: str, rel_path: str, line_offset: int = 0) -> Located:
     return located
 
 
+def parse_text(text: str, rel_path: str) -> Located:
+    """YAML text that did not come from a file (a past version read from git), with every limit a file gets.
+
+    Size, control characters, nesting, number of values, aliases, tags and
+    duplicate keys are refused exactly as for the current file, so an old
+    version cannot do what a current one may not (a 150,000-deep version
+    would otherwise crash libyaml's composer). Raises `InvalidInput`.
+    """
+    if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise InvalidInput([_diag(rel_path, 1, 1, "file.too_large", f"more than {MAX_BYTES:,} bytes")])
+    text = text.removeprefix("\ufeff")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise InvalidInput([_diag(rel_path, line, 1, "file.control", f"the control character {_codepoint(bad.group())}")])
+    return parse_yaml(text, rel_path)
+
+
 def _measure(text: str, rel_path: str, line_offset: int) -> None:
     """Walk the parser's events (no recursion) and stop before composing anything too deep or too big.
 

@@ -176,6 +176,8 @@ class Site(Strict):
     subjects: list[Subject] = Field(min_length=1)
     scheme: Scheme = Field(default_factory=Scheme)
     disclosure: Disclosure = Field(default_factory=Disclosure)
+    policy_history: Literal["since-approval", "all", "none"] = "since-approval"
+    """Which versions a governors' policy page lists: since the last approval (default), all, or none."""
 
 
 # --- pupils/<id>.yaml --------------------------------------------------------

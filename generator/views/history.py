@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from generator.history import git as git_history
+from generator.history import policydiff
 from generator.history.fielddiff import Finding, file_changes, lowered_targets
 from generator.sources.schema import Site
 
@@ -33,20 +34,38 @@ class Trail:
 
 
 @dataclass(frozen=True)
-class DiffLine:
-    kind: str
-    """'kept', 'added' or 'removed'."""
-    text: str
+class PolicyVersion:
+    """One committed version of a policy as governors see it: its date, the approval it records, and the notes written for them.
+
+    No author and no commit message: a git author name is a setting on
+    someone's computer and a message is written for colleagues, and either
+    may name a pupil. Only a `Policy-Note:` trailer is written for governors.
+    """
+
+    date: dt.date
+    approved_by: str | None
+    """Set when this version records a new approval (its `approved_on` differs from the version before)."""
+    approved_on: dt.date | None
+    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class PolicyTrail:
-    trail: Trail
+    available: bool
+    note: str
+    """Fixed wording when the history is missing or partial; never git's own output."""
+    versions: tuple[PolicyVersion, ...]
+    """Newest first: since the last approval, or all, or none, as `site.yaml`'s `policy_history` says."""
+    scope: str
+    earlier: int
+    """Versions older than the approved one, not listed under 'since-approval'."""
     approved_text_found: bool
-    """Whether git holds the text as it stood on the approval date."""
+    """Whether git holds the text as it stood on the approval date (and it could be read)."""
     changed_since_approval: bool
-    diff: tuple[DiffLine, ...]
-    """Only the changed blocks and a line of context either side."""
+    passages: tuple[policydiff.Passage, ...]
+    """Passages of the current text that are new or reworded since approval, as they read now."""
+    removed: int
+    """How many passages of the approved text were removed (counted, never quoted)."""
 
 
 def _note(repo: git_history.History, file: git_history.FileHistory) -> str:
@@ -72,36 +91,34 @@ def pupil_trail(repo: git_history.History, rel_path: str, site: Site) -> Trail:
     return Trail(repo.available, _note(repo, file), entries)
 
 
-def policy_trail(repo: git_history.History, rel_path: str, approved_on: dt.date | None, text_now: str) -> PolicyTrail:
-    """A policy's commits and what changed since governors approved it (the text at the newest commit on or before the approval date)."""
+def policy_trail(repo: git_history.History, rel_path: str, approved_on: dt.date | None, text_now: str,
+                 scope: str = "since-approval") -> PolicyTrail:
+    """A policy's versions and what its rendered text gained, lost or reworded since governors approved it.
+
+    The approved version is the newest commit on or before the approval
+    date. `scope` is `site.yaml`'s `policy_history`: 'since-approval' lists
+    that version and every later one, 'all' every version, 'none' no list.
+    """
     file = repo.file(rel_path)
-    entries = tuple(Entry(c.date, c.author, c.subject, c.short) for c in file.commits)
-    trail = Trail(repo.available, _note(repo, file), entries)
+    note = _note(repo, file)
     approved_text = git_history.version_at(file, approved_on) if approved_on and repo.available else None
-    if approved_text is None:
-        return PolicyTrail(trail, False, False, ())
-    blocks = git_history.changes_since(approved_text, text_now)
-    return PolicyTrail(trail, True, git_history.changed(blocks), _context(blocks))
-
-
-def _context(blocks: Sequence[git_history.DiffBlock], around: int = 1) -> tuple[DiffLine, ...]:
-    """Changed blocks with `around` kept lines either side; long unchanged stretches become '…'."""
-    out: list[DiffLine] = []
-    for index, block in enumerate(blocks):
-        if block.kind != "kept":
-            out.extend(DiffLine(block.kind, line) for line in block.lines)
-            continue
-        lines = list(block.lines)
-        head = lines[:around] if index > 0 else []
-        tail = lines[-around:] if index < len(blocks) - 1 else []
-        if len(lines) <= len(head) + len(tail):
-            out.extend(DiffLine("kept", line) for line in lines)
-        else:
-            out.extend(DiffLine("kept", line) for line in head)
-            if head or tail:
-                out.append(DiffLine("gap", "…"))
-            out.extend(DiffLine("kept", line) for line in tail)
-    return tuple(out)
+    cut = len(file.versions)
+    if approved_on is not None:
+        cut = next((i + 1 for i, v in enumerate(file.versions) if v.commit.date <= approved_on), cut)
+    listed = () if scope == "none" else file.versions if scope == "all" else file.versions[:cut]
+    versions = []
+    for version in listed:
+        now = policydiff.approval(version.text, rel_path)
+        before = policydiff.approval(version.previous, rel_path)
+        new_approval = now.on is not None and now.on != before.on
+        versions.append(PolicyVersion(version.commit.date, now.by if new_approval else None,
+                                      now.on if new_approval else None, version.commit.notes))
+    earlier = len(file.versions) - len(listed) if scope == "since-approval" else 0
+    since = policydiff.since_approval(approved_text, text_now) if approved_text is not None else None
+    if since is None:
+        return PolicyTrail(repo.available, note, tuple(versions), scope, earlier, False, False, (), 0)
+    return PolicyTrail(repo.available, note, tuple(versions), scope, earlier, True, since.changed, since.passages,
+                       since.removed)
 
 
 @dataclass(frozen=True)
