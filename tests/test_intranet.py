@@ -18,7 +18,8 @@ from generator.output import search
 from generator.build import build
 from generator.judge.analysis import GROUPS, cohort_analysis, figures, year_overview
 from generator.judge.derive import derive_school
-from generator.rules.cohort import SUPPRESS_BELOW, mean, pooled_share, share
+from generator.rules.disclosure import DEFAULT_SUPPRESS_BELOW as SUPPRESS_BELOW
+from generator.rules.disclosure import Threshold, mean
 from generator.sources.inputs import load_school
 
 NOW = dt.datetime.combine(AS_OF, dt.time())
@@ -53,21 +54,17 @@ def names_in(root: Path) -> set[str]:
 
 @pytest.mark.parametrize("pupils, suppressed", [(0, True), (1, True), (SUPPRESS_BELOW - 1, True), (SUPPRESS_BELOW, False), (30, False)],
                          ids=["none", "one", "four", "five", "thirty"])
-def test_pooled_share_and_mean_are_suppressed_under_five_pupils_however_many_grades(pupils: int, suppressed: bool) -> None:
-    judgements = [[True, False, True, True, False, True, True]] * pupils  # seven subjects each: still `pupils` pupils
-    pooled = pooled_share(judgements)
-    average = mean([[1.0, 2.0]] * pupils)
-    assert pooled.suppressed is suppressed and average.suppressed is suppressed
+def test_mean_is_suppressed_under_five_pupils_however_many_grades(pupils: int, suppressed: bool) -> None:
+    average = mean([[1.0, 2.0]] * pupils, Threshold())
+    assert average.suppressed is suppressed
     if suppressed:
-        assert (pooled.count, pooled.total, pooled.percent, average.value) == (0, 0, None, None)
+        assert average.value is None
     else:
-        assert (pooled.count, pooled.total) == (5 * pupils, 7 * pupils)
         assert average.value == pytest.approx(1.5)
 
 
 def test_pupils_without_grades_do_not_count_towards_the_five() -> None:
-    assert pooled_share([[True]] * 4 + [[]] * 10).suppressed
-    assert mean([[1.0]] * 4 + [[]] * 10).suppressed
+    assert mean([[1.0]] * 4 + [[]] * 10, Threshold()).suppressed
 
 
 def test_group_analysis_suppresses_every_group_under_five_and_keeps_no_numbers_for_it(example) -> None:  # type: ignore[no-untyped-def]
@@ -77,27 +74,32 @@ def test_group_analysis_suppresses_every_group_under_five_and_keeps_no_numbers_f
     for label, member in GROUPS:
         size = sum(1 for p in example.pupils if member(p.record))
         row = rows[label]
-        assert row.suppressed is (size < SUPPRESS_BELOW), label
+        assert row.small is (size < SUPPRESS_BELOW), label
+        if row.small:
+            assert row.suppressed and row.size is None
         if row.suppressed:
-            assert row.size is None
-            assert all(s.suppressed and (s.count, s.total) == (0, 0) for s in (row.above, row.on, row.below, row.registered))
+            assert all(s.count is None and s.total is None for s in (row.on_or_above, row.below, row.registered))
             assert row.progress.value is None
+        else:
+            assert row.size == size
     assert rows["EHC plan (E)"].suppressed and rows["Gender recorded as X"].suppressed  # two pupils each in the example
     everyone = rows["All pupils"]
     assert everyone.size == len(example.pupils)
-    judged = sum(1 for p in example.pupils for r in p.subjects if r.standing)
-    assert everyone.above.total == judged and everyone.above.count + everyone.on.count + everyone.below.count == judged
+    below = sum(1 for p in example.pupils if any(r.standing == "below" for r in p.subjects))
+    assert everyone.below.count == below  # pupils, not grades
     for label, shares in analysis.group_by_subject:
-        if rows[label].suppressed:
+        if rows[label].small:
             assert all(s.suppressed for s in shares), label
 
 
 def test_a_subject_figure_counts_pupils_with_that_subject_only(example) -> None:  # type: ignore[no-untyped-def]
-    few = [p for p in example.pupils if any(r.subject_id == "maths" and r.standing for r in p.subjects)][:4]
-    assert figures("four pupils", few, "maths").above.suppressed
-    five = [p for p in example.pupils if any(r.subject_id == "maths" and r.standing for r in p.subjects)][:5]
-    row = figures("five pupils", five, "maths")
-    assert not row.above.suppressed and row.above.total == 5
+    takers = [p for p in example.pupils if any(r.subject_id == "maths" and r.standing for r in p.subjects)]
+    assert figures("four pupils", takers[:4], "maths").suppressed
+    row = figures("thirty pupils", takers[:30], "maths")
+    assert row.size == 30
+    judged = [next(r.standing for r in p.subjects if r.subject_id == "maths") for p in takers[:30]]
+    if row.below.count is not None:
+        assert row.below.count == judged.count("below")
 
 
 def test_tiny_schools_analysis_page_prints_no_figure_at_all(tiny_out: Path) -> None:

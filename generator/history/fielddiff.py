@@ -205,6 +205,7 @@ IDENTITY = (("first_name", "first name"), ("last_name", "last name"), ("year", "
             ("mentor", "mentor"), ("upn", "UPN"), ("date_of_birth", "date of birth"), ("gender", "gender"))
 CONTEXT = {"fsm": ("free school meals", False), "ever6": ("Ever 6 FSM", False),
            "pupil_premium": ("pupil premium", False), "looked_after": ("looked after", False),
+           "previously_looked_after": ("previously looked after", False),
            "sen": ("SEN", "N"), "eal": ("EAL", False), "ethnicity": ("ethnicity", None),
            "gifted": ("gifted and talented", False), "dsl_check": ("DSL check", False)}
 BASELINE = {"ks2": "KS2", "cat": "CAT", "fft": "FFT estimate"}

@@ -1,41 +1,41 @@
 """analysis: cohort and group figures and the class record for the staff intranet; pure (no I/O, no clock, no templates).
 
 Restricted context (FSM, SEN, EAL, …) enters staff pages only here, and
-only as group figures: every group of fewer than five pupils is suppressed
-by rules.cohort, so a suppressed figure carries no number to print.
-Staff pages name pupils elsewhere, so no secondary suppression is applied;
-the governors' figures are made separately, in views.governors.
+only as group figures. Every figure is a count of pupils, and each table is
+audited by rules.disclosure with the school's threshold: a figure is shown
+only if neither it nor anything small can be worked out from the figures of
+its table and the tables before it on the page (groups, then years, then
+subjects, then group by subject), so "All − SEN support − No SEN" no longer
+gives the EHC group. Averages are shown only for shown groups of at least
+the threshold's pupils.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from generator.judge.derive import PupilFacts, SchoolFacts
-from generator.rules.cohort import (
-    SUPPRESS_BELOW,
+from generator.rules.disclosure import (
+    Candidate,
     Mean,
+    Published,
     Share,
+    Threshold,
     mean,
-    pooled_share,
-    share,
+    protect,
+    pupils_as_cells,
 )
+from generator.rules.groups import disadvantaged
 from generator.sources.schema import Pupil
 
 Member = Callable[[Pupil], bool]
 
 
-def _disadvantaged(p: Pupil) -> bool:
-    """Disadvantaged: FSM now or at any time in the last six years (Ever 6), or looked after."""
-    c = p.context
-    return c.fsm or c.ever6 or c.looked_after
-
-
 GROUPS: tuple[tuple[str, Member], ...] = (
     ("All pupils", lambda p: True),
-    ("Disadvantaged (FSM now, Ever 6 or looked after)", _disadvantaged),
-    ("Not disadvantaged", lambda p: not _disadvantaged(p)),
+    ("Disadvantaged (Ever 6 FSM, looked after or previously looked after)", lambda p: disadvantaged(p.context)),
+    ("Not disadvantaged", lambda p: not disadvantaged(p.context)),
     ("FSM now", lambda p: p.context.fsm),
     ("SEN support (K)", lambda p: p.context.sen == "K"),
     ("EHC plan (E)", lambda p: p.context.sen == "E"),
@@ -53,14 +53,17 @@ GROUPS: tuple[tuple[str, Member], ...] = (
 
 @dataclass(frozen=True)
 class Figures:
-    """One row of the analysis: a group's size and how its subject grades stand against target."""
+    """One row of the analysis: a group's size and how many of its pupils stand where, every figure a count of pupils."""
 
     label: str
     size: int | None
-    """Pupils in the group; None when the group is too small to show."""
-    above: Share
-    on: Share
+    """Pupils in the group; None when it is not shown."""
+    small: bool
+    """The group itself has fewer pupils than the threshold (otherwise a hidden row was hidden so it cannot be worked out)."""
+    on_or_above: Share
+    """Pupils with at least one assessed subject (or this subject) and none below target."""
     below: Share
+    """Pupils below target in at least one subject (or in this subject)."""
     progress: Mean
     """Average steps of the scale from each subject's first to latest grade this year."""
     registered: Share
@@ -78,41 +81,101 @@ class Analysis:
     by_subject: tuple[Figures, ...]
     by_group: tuple[Figures, ...]
     group_by_subject: tuple[tuple[str, tuple[Share, ...]], ...]
-    """(group, share on or above target in each subject, in `subjects` order)."""
-    minimum: int
+    """(group, pupils on or above target out of pupils assessed, in each subject in `subjects` order)."""
+    threshold: Threshold
+
+    @property
+    def minimum(self) -> int:
+        return self.threshold.suppress_below
 
 
-def figures(label: str, pupils: Sequence[PupilFacts], subject_id: str | None = None) -> Figures:
-    """A group's figures over all its subjects, or over one subject; every figure suppressed under five pupils."""
-    rows = [[r for r in p.subjects if subject_id is None or r.subject_id == subject_id] for p in pupils]
-    judged = [[r.standing for r in pupil_rows if r.standing] for pupil_rows in rows]
-    small = len(pupils) < SUPPRESS_BELOW
+def _row_sets(pupils: Sequence[PupilFacts], subject_id: str | None) -> dict[str, frozenset[str]]:
+    """The pupil sets of one row: everyone, those on or above target, those below, those on the register."""
+    def standings(p: PupilFacts) -> list[str]:
+        return [r.standing for r in p.subjects if r.standing and (subject_id is None or r.subject_id == subject_id)]
+
+    return {
+        "size": frozenset(p.id for p in pupils),
+        "on_or_above": frozenset(p.id for p in pupils if (s := standings(p)) and "below" not in s),
+        "below": frozenset(p.id for p in pupils if "below" in standings(p)),
+        "registered": frozenset(p.id for p in pupils if p.record.mentoring.status != "none"),
+    }
+
+
+MEASURES = ("size", "registered", "below", "on_or_above")
+
+
+def _table(rows: Sequence[tuple[Hashable, dict[str, frozenset[str]]]], everyone: frozenset[str], threshold: Threshold,
+           known: Sequence[Candidate] = ()) -> tuple[Published, list[Candidate]]:
+    """Audit one table: every row's size first, then each measure; returns what may be shown and, for later tables, what was."""
+    candidates = [Candidate((key, m), sets[m], None if m == "size" else (key, "size")) for m in MEASURES for key, sets in rows]
+    published = protect(candidates, pupils_as_cells(everyone), threshold, known)
+    # A row whose size is withheld prints nothing at all (the page says why), so none of its measures is shown.
+    hidden = {key for key, _ in rows if published.count((key, "size")) is None}
+    counts = {k: v for k, v in published.counts.items() if k[0] not in hidden}  # type: ignore[index]
+    published = Published(counts, threshold, published.withheld | {(key, m) for key in hidden for m in MEASURES})
+    shown = [c for c in candidates if c.key in counts]
+    return published, shown
+
+
+def _figures(label: str, key: Hashable, sets: dict[str, frozenset[str]], published: Published, pupils: Sequence[PupilFacts],
+             subject_id: str | None) -> Figures:
+    size = published.count((key, "size"))
+    rows = [[r for r in p.subjects if subject_id is None or r.subject_id == subject_id] for p in pupils if p.id in sets["size"]]
+    progress = mean(([float(r.change) for r in pupil_rows if r.change is not None] for pupil_rows in rows), published.threshold)
     return Figures(
-        label=label, size=None if small else len(pupils),
-        above=pooled_share([s == "above" for s in j] for j in judged),
-        on=pooled_share([s == "on" for s in j] for j in judged),
-        below=pooled_share([s == "below" for s in j] for j in judged),
-        progress=mean([float(r.change) for r in pupil_rows if r.change is not None] for pupil_rows in rows),
-        registered=share(p.record.mentoring.status != "none" for p in pupils),
+        label=label, size=size, small=published.threshold.small(len(sets["size"])),
+        on_or_above=published.share((key, "on_or_above"), (key, "size")),
+        below=published.share((key, "below"), (key, "size")),
+        progress=progress if size is not None else Mean(None, True),
+        registered=published.share((key, "registered"), (key, "size")),
     )
 
 
+def figures(label: str, pupils: Sequence[PupilFacts], subject_id: str | None = None,
+            threshold: Threshold | None = None) -> Figures:
+    """One group's figures on their own (audited as a table of one row), with the default threshold unless given."""
+    threshold = threshold or Threshold()
+    sets = _row_sets(pupils, subject_id)
+    published, _ = _table([(label, sets)], sets["size"] | frozenset(p.id for p in pupils), threshold)
+    return _figures(label, label, sets, published, pupils, subject_id)
+
+
 def cohort_analysis(school: SchoolFacts) -> Analysis:
+    threshold = Threshold(school.site.disclosure.suppress_below)
     pupils = school.pupils
+    everyone = frozenset(p.id for p in pupils)
     subjects = [s for s in school.site.subjects if any(r.subject_id == s.id for p in pupils for r in p.subjects)]
     years = sorted({p.record.year for p in pupils})
-    groups = [(label, [p for p in pupils if member(p.record)]) for label, member in GROUPS]
+
+    group_rows = [(("group", label), _row_sets([p for p in pupils if member(p.record)], None)) for label, member in GROUPS]
+    groups, shown = _table(group_rows, everyone, threshold)
+    year_rows = [(("year", y), _row_sets([p for p in pupils if p.record.year == y], None)) for y in years]
+    by_year, shown_years = _table(year_rows, everyone, threshold, shown)
+    subject_rows = [(("subject", s.id), _row_sets([p for p in pupils if any(r.subject_id == s.id for r in p.subjects)], s.id))
+                    for s in subjects]
+    by_subject, shown_subjects = _table(subject_rows, everyone, threshold, shown + shown_years)
+
+    columns = []
+    for s in subjects:
+        rows = []
+        for (_, label), sets in group_rows:
+            judged = frozenset(p.id for p in pupils if p.id in sets["size"] and any(r.subject_id == s.id and r.standing for r in p.subjects))
+            good = frozenset(p.id for p in pupils if p.id in judged
+                             and any(r.subject_id == s.id and r.standing in ("on", "above") for r in p.subjects))
+            rows.append((label, judged, good))
+        candidates = [Candidate((label, "judged"), judged) for label, judged, _ in rows] + \
+                     [Candidate((label, "good"), good, (label, "judged")) for label, _, good in rows]
+        published = protect(candidates, pupils_as_cells(everyone), threshold, shown + shown_subjects)
+        columns.append([published.share((label, "good"), (label, "judged")) for label, _, _ in rows])
+
     return Analysis(
         subjects=tuple(s.name for s in subjects),
-        by_year=tuple(figures(f"Year {y}", [p for p in pupils if p.record.year == y]) for y in years),
-        by_subject=tuple(figures(s.name, [p for p in pupils if any(r.subject_id == s.id for r in p.subjects)], s.id)
-                         for s in subjects),
-        by_group=tuple(figures(label, members) for label, members in groups),
-        group_by_subject=tuple(
-            (label, tuple(share(r.standing in ("on", "above") for p in members for r in p.subjects
-                                if r.subject_id == s.id and r.standing) for s in subjects))
-            for label, members in groups),
-        minimum=SUPPRESS_BELOW,
+        by_year=tuple(_figures(f"Year {y}", key, sets, by_year, pupils, None) for y, (key, sets) in zip(years, year_rows)),
+        by_subject=tuple(_figures(s.name, key, sets, by_subject, pupils, s.id) for s, (key, sets) in zip(subjects, subject_rows)),
+        by_group=tuple(_figures(label, key, sets, groups, pupils, None) for (label, _), (key, sets) in zip(GROUPS, group_rows)),
+        group_by_subject=tuple((label, tuple(column[i] for column in columns)) for i, (label, _) in enumerate(GROUPS)),
+        threshold=threshold,
     )
 
 

@@ -166,6 +166,11 @@ class Appearance(Strict):
     crest: ShortText | None = Field(default=None, description="an image inside the school's folder, e.g. assets/crest.png")
     accent: ShortText | None = Field(default=None, description="a colour written in quotes as \"#RRGGBB\", e.g. \"#1d4f91\"")
 
+class Disclosure(Strict):
+    """Statistical disclosure control for every published figure (rules.disclosure)."""
+
+    suppress_below: int = Field(default=5, ge=2, le=100, description="figures of fewer pupils than this are never shown (DfE: 5)")
+
 
 class Site(Strict):
     school: ShortText
@@ -176,6 +181,7 @@ class Site(Strict):
     scales: dict[str, Scale] = Field(min_length=1)
     subjects: list[Subject] = Field(min_length=1)
     scheme: Scheme = Field(default_factory=Scheme)
+    disclosure: Disclosure = Field(default_factory=Disclosure)
     policy_history: Literal["since-approval", "all", "none"] = "since-approval"
     """Which versions a governors' policy page lists: since the last approval (default), all, or none."""
     appearance: Appearance = Field(default_factory=Appearance)
@@ -190,6 +196,8 @@ class Context(Strict):
     ever6: bool = False
     pupil_premium: bool = False
     looked_after: bool = False
+    previously_looked_after: bool = False
+    """Adopted from care, or left care on a special guardianship or child arrangements order; counts as disadvantaged."""
     sen: Literal["N", "K", "E"] = "N"
     eal: bool = False
     ethnicity: ShortText | None = None

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from generator.judge.derive import PupilFacts, SchoolFacts, SubjectRow
+from generator.rules import groups
 from generator.sources import letters as letter_merge
 from generator.sources import markup
 from generator.sources.schema import Pupil
 from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
-from generator.views.governors import GovernorsSite, Policy
+from generator.views.governors import GovernorsSite, Outcomes, Policy
 
 # --- the family profile's chart --------------------------------------------------------------------------
 
@@ -106,6 +107,11 @@ class MentoringFile:
     @property
     def record(self) -> Pupil:
         return self.facts.record
+
+    @property
+    def disadvantaged(self) -> str | None:
+        """Why the pupil counts as disadvantaged (rules.groups, the analysis's definition too), or None."""
+        return groups.disadvantage_reason(self.facts.record.context)
 
 
 def mentoring_file(school: SchoolFacts, pupil: PupilFacts) -> MentoringFile:
@@ -263,6 +269,8 @@ class GovernorsPack:
 
     header: SchoolHeader
     policies: tuple[PackPolicy, ...]
+    outcomes: Outcomes
+    """The programme's figures, the same audited object the outcomes page prints."""
 
 
 _ID = re.compile(r'(<h[1-6][^>]*\bid=")([^"]+)(")')
@@ -274,7 +282,7 @@ def governors_pack(site: GovernorsSite) -> GovernorsPack:
         anchor = f"policy-{p.slug}"
         html = _ID.sub(lambda m, prefix=anchor: f"{m.group(1)}{prefix}-{m.group(2)}{m.group(3)}", str(p.html))
         items.append(PackPolicy(anchor, p, Markup(html)))  # the policy's HTML was sanitised by markup; only ids changed
-    return GovernorsPack(site.header, tuple(items))
+    return GovernorsPack(site.header, tuple(items), site.outcomes)
 
 
 __all__ = ["ActionPlan", "GovernorsPack", "Letter", "MentoringFile", "TargetChart", "action_plan", "governors_pack",

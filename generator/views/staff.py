@@ -19,6 +19,7 @@ from generator.judge.analysis import (
     year_overview,
 )
 from generator.judge.derive import PupilFacts, SchoolFacts, SubjectRow
+from generator.rules import groups
 from generator.sources import markup
 from generator.sources.schema import Pupil
 from generator.views.charts import Chart, progress_chart
@@ -50,6 +51,11 @@ class StaffPupil:
     @property
     def record(self) -> Pupil:
         return self.facts.record
+
+    @property
+    def disadvantaged(self) -> str | None:
+        """Why the pupil counts as disadvantaged (rules.groups, the analysis's definition too), or None."""
+        return groups.disadvantage_reason(self.facts.record.context)
 
 
 def staff_pupil(school: SchoolFacts, pupil: PupilFacts, history: Trail | None = None) -> StaffPupil:
