@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -195,6 +195,8 @@ class Checked:
     pupils: dict[str, Pupil]
     policies: dict[str, tuple[PolicyMeta, str, int]]
     letters: dict[str, tuple[LetterMeta, str]]
+    docs: dict[str, Located] = field(default_factory=dict)
+    """The loaded documents by path relative to the root ('site.yaml', 'pupils/p001.yaml'), for located warnings."""
 
 
 def check_site(site: Site, doc: Located) -> list[Diagnostic]:
@@ -279,8 +281,9 @@ def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
     for subject_id, target in pupil.targets.items():
         if subject_key(("targets", subject_id), subject_id):
             out.extend(_check_target(pupil, subject_id, target, doc, site, grade))
-    for subject_id in pupil.criteria:
+    for subject_id, record in pupil.criteria.items():
         subject_key(("criteria", subject_id), subject_id)
+        out.extend(_check_criteria(subject_id, record, doc, site))
     skills = site.scheme.basic_skills
     for i, test in enumerate(pupil.basic_skills):
         if skills is not None and test.score > skills.out_of:
@@ -340,6 +343,25 @@ def _check_target(pupil: Pupil, subject_id: str, target: Any, doc: Located, site
     for code, message in targets_rules.problems(labels, target.grade, target.was, list(approver.roles) if approver else None,
                                                 rules.lowered_only_by, fft if fft in labels else None, rules.floor == "fft"):
         out.append(Diagnostic(doc.path, doc.at(path + ("grade",)), f"pupil.{code}", f"targets.{subject_id}: {message}"))
+    return out
+
+
+def _check_criteria(subject_id: str, record: Any, doc: Located, site: Site) -> list[Diagnostic]:
+    """P5: a stage has `per_stage` criteria, so no record holds more marks or more crosses than that."""
+    scheme = site.scheme.criteria
+    if scheme is None:
+        return []
+    out: list[Diagnostic] = []
+    limit = scheme.per_stage
+    path: KeyPath = ("criteria", subject_id)
+    if len(record.record) > limit:
+        out.append(Diagnostic(doc.path, doc.at(path + ("record",)), "pupil.criteria.per_stage",
+                              f"criteria.{subject_id}.record: {len(record.record)} criteria marked, but a stage has "
+                              f"{limit} (scheme.criteria.per_stage)"))
+    if record.crosses is not None and record.crosses > limit:
+        out.append(Diagnostic(doc.path, doc.at(path + ("crosses",)), "pupil.criteria.per_stage",
+                              f"criteria.{subject_id}.crosses: {record.crosses} is more than the {limit} criteria in a stage "
+                              "(scheme.criteria.per_stage)"))
     return out
 
 
