@@ -16,12 +16,14 @@ from typing import Callable, Iterable
 from generator import views
 from generator.history import git as history
 from generator.judge import clock
+from generator.judge import warnings
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import pdf, search
 from generator.output.plan import ASSETS, plan
 from generator.output.render import environments, render
 from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
 from generator.sources import letters
+from generator.sources.diagnostics import Diagnostic
 from generator.sources.inputs import load_school
 from generator.sources.schema import Pupil
 from generator.sources.validate import Checked
@@ -43,6 +45,12 @@ class BuildResult:
 def check(root: Path) -> Checked:
     """Validate only; raises InvalidInput listing every problem."""
     return load_school(root)
+
+
+def warnings_for(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> list[Diagnostic]:
+    """Located warnings as of the build's date (they never fail check or build)."""
+    events = (d for p in checked.pupils.values() for d in _event_dates(p))
+    return warnings.warnings(checked, clock.as_of(root.resolve(), as_of, events).date())
 
 
 def templates_dir(root: Path) -> Path:
@@ -67,6 +75,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     workers = jobs or os.cpu_count() or 1
     pdf.warm_up(root, (templates_dir(root) / "shared" / "print.css",), workers)  # workers load WeasyPrint while this process renders HTML
     school = derive(root, checked, as_of)
+    for found in warnings.warnings(checked, school.as_of):
+        report(found.format())
     started_history = time.monotonic()
     repo = history.read_history(root, ["pupils", "content/policies"])
     policies = tuple(

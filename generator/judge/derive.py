@@ -328,11 +328,11 @@ def _due_actions(facts: PupilFacts, scheme: Scheme, now: dt.datetime, terms: lis
             out.append(Action(pid, "log.overdue", f"Weekly log for the week of {missing[-1]:%d %b} is overdue{more}", missing[-1]))
         term = next(((s, e) for s, e in terms if s <= today <= e), None)
         late = [log for log in facts.record.weekly_logs
-                if schedule.log_late(log.week_of, log.written_on, rule.due_day, due_time)
+                if schedule.log_late(log.week_of, log.written_on, rule.due_day, due_time, terms)
                 and (term is None or term[0] <= log.week_of + dt.timedelta(days=7) <= term[1] + dt.timedelta(days=7))]
         if late:
             newest = max(late, key=lambda log: log.week_of)
-            deadline = schedule.log_deadline(newest.week_of, rule.due_day, due_time)
+            deadline = schedule.log_deadline(newest.week_of, rule.due_day, due_time, terms)
             more = f" ({len(late)} late this half term)" if len(late) > 1 else ""
             out.append(Action(pid, "log.late", f"Weekly log for the week of {newest.week_of:%d %b} was written after its deadline, "
                                                f"{deadline:%a %d %b %H:%M}{more}", deadline.date()))

@@ -135,12 +135,27 @@ def review_due(started_on: dt.date | None, held: Iterable[dt.date], planned: Ite
     return anchor + dt.timedelta(days=interval_days)
 
 
-def log_deadline(week_of: dt.date, due_day: str, due_time: dt.time) -> dt.datetime:
-    """When the log for the week starting `week_of` is due: P3, by the end of Monday lunch the week after."""
-    return dt.datetime.combine(week_start(week_of) + dt.timedelta(days=7 + WEEKDAYS.index(due_day)), due_time)
+def log_deadline(week_of: dt.date, due_day: str, due_time: dt.time,
+                 terms: Iterable[tuple[dt.date, dt.date]] = ()) -> dt.datetime:
+    """When the log for the week starting `week_of` is due: P3, by the end of Monday lunch the week after.
+
+    A deadline that falls in a holiday (no half term holds it) moves to the
+    same day of the first school week after it: there is no Monday lunch
+    when the school is closed.
+    """
+    day = week_start(week_of) + dt.timedelta(days=7 + WEEKDAYS.index(due_day))
+    spans = list(terms)
+    if spans and not any(start <= day <= end for start, end in spans):
+        later = [start for start, _end in spans if start > day]
+        if later:
+            first = min(later)
+            while day < first:
+                day += dt.timedelta(days=7)
+    return dt.datetime.combine(day, due_time)
 
 
-def log_late(week_of: dt.date, written_on: dt.datetime | dt.date | None, due_day: str, due_time: dt.time) -> bool:
+def log_late(week_of: dt.date, written_on: dt.datetime | dt.date | None, due_day: str, due_time: dt.time,
+             terms: Iterable[tuple[dt.date, dt.date]] = ()) -> bool:
     """Whether a weekly log was written after its deadline (P3: complete by the end of Monday lunch for the previous week).
 
     A log with no `written_on` cannot be judged and is taken as on time. A
@@ -149,7 +164,7 @@ def log_late(week_of: dt.date, written_on: dt.datetime | dt.date | None, due_day
     """
     if written_on is None:
         return False
-    deadline = log_deadline(week_of, due_day, due_time)
+    deadline = log_deadline(week_of, due_day, due_time, terms)
     if isinstance(written_on, dt.datetime):
         return written_on.replace(tzinfo=None) > deadline
     return written_on > deadline.date()
