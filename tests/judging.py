@@ -1,0 +1,46 @@
+"""Test helpers for judgements over time: derive a school as of a date and render its pages without a full build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from generator import views
+from generator.build import PACKAGE_TEMPLATES, check, derive
+from generator.judge.derive import SchoolFacts
+from generator.output.plan import plan
+from generator.output.render import environments, render
+
+
+def school_at(root: Path, as_of: dt.date | dt.datetime) -> SchoolFacts:
+    return derive(root, check(root), as_of)
+
+
+def rendered(school: SchoolFacts, *dests: str) -> dict[str, str]:
+    """The HTML of the named outputs (a PDF's dest gives the HTML it is printed from), rendered in this process."""
+    staff = views.staff_site(school)
+    governors = views.governors_site(school, ())
+    envs = environments(PACKAGE_TEMPLATES)
+    out: dict[str, str] = {}
+    for output in plan(school, staff, governors):
+        if output.dest in dests:
+            out[output.dest] = render(envs[output.audience], output.template, output.page, **output.context)
+    missing = set(dests) - set(out)
+    assert not missing, f"no such outputs: {missing}"
+    return out
+
+
+def text_of(html: str) -> str:
+    """Visible words of an HTML page, tags removed and spaces folded."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).replace("&#39;", "'").replace("&amp;", "&").split())
+
+
+def codes(school: SchoolFacts, pupil: str | None = None) -> list[str]:
+    return sorted(a.code for p in school.pupils for a in p.actions if pupil is None or a.pupil_id == pupil)
+
+
+def dump(value: Any) -> str:
+    return repr(value)
