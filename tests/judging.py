@@ -44,3 +44,24 @@ def codes(school: SchoolFacts, pupil: str | None = None) -> list[str]:
 
 def dump(value: Any) -> str:
     return repr(value)
+
+
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+LONG_DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b")
+
+
+def dates_in(text: str) -> list[dt.date]:
+    names = MONTHS.split("|")
+    return [dt.date(int(y), names.index(m) + 1, int(d)) for d, m, y in LONG_DATE.findall(text)]
+
+
+def past_dates_as_plans(profile_text: str, as_of: dt.date) -> list[str]:
+    """Where a family's profile presents a date before `as_of` as something still to come: the review sentence's date, and any
+    'by <date>' among next half term's targets."""
+    found = []
+    for sentence in re.findall(r"look at these targets together again on [^.]*\.", profile_text):
+        found += [f"review {d}" for d in dates_in(sentence) if d < as_of]
+    ahead = profile_text.split("Targets for next half term", 1)[-1].split("has been working on", 1)[0]
+    for clause in re.findall(rf"by \d{{1,2}} (?:{MONTHS}) \d{{4}}", ahead):
+        found += [f"target {d}" for d in dates_in(clause) if d < as_of]
+    return found

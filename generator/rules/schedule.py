@@ -8,6 +8,9 @@ from typing import Iterable
 DEFAULT_REVIEW_DAYS = 42
 """P2 reviews each mentee about every six weeks; a school sets its own interval in site.yaml."""
 
+EARLY_REVIEW_DAYS = 7
+"""A review held up to a week before its planned date is that review, brought forward."""
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -117,15 +120,16 @@ def review_due(started_on: dt.date | None, held: Iterable[dt.date], planned: Ite
 
     A planned date (the register's `next_review`, the action plan's
     `review_on`) is the due date until a review is held on or after it, or
-    held early: within half an interval before it (a review brought forward
-    a week still counts). Once every planned date is satisfied, the next
-    review is due one interval after the last one held, so a review held on
-    its planned date is never "overdue", and the plan sent home and the
-    register name the same date.
+    at most a school week before it (a review brought forward a few days
+    still counts; one held a fortnight earlier is the review that set the
+    date). Once every planned date is satisfied, the next review is due one
+    interval after the last one held, so a review held on its planned date
+    is never "overdue", and the plan sent home and the register name the
+    same date.
     """
     reviews = sorted(held)
     last = reviews[-1] if reviews else None
-    early = dt.timedelta(days=(interval_days or DEFAULT_REVIEW_DAYS) // 2)
+    early = dt.timedelta(days=min(EARLY_REVIEW_DAYS, (interval_days or DEFAULT_REVIEW_DAYS) // 2))
     open_plans = sorted(p for p in planned if p is not None and (last is None or last < p - early))
     if open_plans:
         return open_plans[0]
