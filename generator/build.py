@@ -15,8 +15,7 @@ from typing import Callable, Iterable
 
 from generator import views
 from generator.history import git as history
-from generator.judge import clock
-from generator.judge import warnings
+from generator.judge import clock, warnings
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import pdf, search
 from generator.output.plan import ASSETS, plan

@@ -34,7 +34,7 @@ def rendered(school: SchoolFacts, *dests: str) -> dict[str, str]:
 
 def text_of(html: str) -> str:
     """Visible words of an HTML page, tags removed and spaces folded."""
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
     return " ".join(re.sub(r"<[^>]+>", " ", body).replace("&#39;", "'").replace("&amp;", "&").split())
 
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from judging import rendered, school_at
+from judging import past_dates_as_plans, rendered, school_at, text_of
 from support import REPO, run_cli
 
 EXAMPLES = [
@@ -69,3 +69,16 @@ def test_p5_fourteen_crosses_show_as_stage_2_developing(tmp_path: Path) -> None:
                    "--jobs", "2").returncode == 0
     pages = " ".join(p.read_text(encoding="utf-8") for p in (out / "staff" / "pupils").glob("*/index.html"))
     assert "Stage 2 developing" in pages and "3 more to securing" in pages
+
+
+def test_the_bundled_school_reads_like_a_school_that_keeps_its_records() -> None:
+    """Judged as of its records' date, most reviews were held on time: a mix on the dashboard, not every mentee overdue;
+    and no family's profile presents a past date as a plan."""
+    as_of = dt.date(2026, 11, 30)
+    school = school_at(REPO, as_of)
+    active = [p for p in school.pupils if p.record.mentoring.status == "active"]
+    overdue = {a.pupil_id for a in school.actions if a.code == "review.overdue"}
+    assert len(active) == 12 and 0 < len(overdue) <= 3
+    assert {"review.due", "referral.new", "target.raise", "below.no_intervention"} <= {a.code for a in school.actions}
+    html = rendered(school, *(f"families/{p.id}/profile.pdf" for p in school.pupils))
+    assert {dest: past_dates_as_plans(text_of(page), as_of) for dest, page in html.items() if past_dates_as_plans(text_of(page), as_of)} == {}

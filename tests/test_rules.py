@@ -188,7 +188,7 @@ def test_every_missing_school_week_is_listed_and_holidays_owe_nothing() -> None:
 
 # --- issue 11: the schedule, exit readiness, the meeting lists and the family sentences, as tables -------------
 
-from generator.rules import meeting, sentences  # noqa: E402
+from generator.rules import meeting, sentences
 
 D = dt.date
 
@@ -252,8 +252,8 @@ AS_OF = D(2026, 11, 30)
 
 
 def facts(**changes: object) -> sentences.ProfileFacts:
-    base = dict(first_name="Sam", below=(), above=(), on=("Mathematics",), red=(), persistent_absence=False, targets=(),
-                mentored=False, review_due=None, as_of=AS_OF)
+    base = {"first_name": "Sam", "below": (), "above": (), "on": ("Mathematics",), "red": (), "persistent_absence": False,
+            "targets": (), "mentored": False, "review_due": None, "as_of": AS_OF}
     return sentences.ProfileFacts(**{**base, **changes})  # type: ignore[arg-type]
 
 

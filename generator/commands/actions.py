@@ -35,7 +35,7 @@ def as_json(school: SchoolFacts) -> str:
 
 def as_text(school: SchoolFacts) -> str:
     records = as_records(school)
-    lines = [f"{len(records)} action{'s' if len(records) != 1 else ''} as of {school.as_of.isoformat()} "
-             f"({school.current.name})"]
+    head = f"{len(records)} action{'s' if len(records) != 1 else ''} as of {school.as_of.isoformat()} ({school.current.name})"
+    lines = [head]
     lines += [f"{r['due']}  {r['pupil']:<10} {r['code']:<22} {r['name']}: {r['text']}" for r in records]
     return "\n".join(lines) + "\n"

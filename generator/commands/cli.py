@@ -104,9 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        from generator.build import check
-
-        from generator.build import warnings_for
+        from generator.build import check, warnings_for
 
         checked = check(args.root)
         found = warnings_for(args.root, checked, args.as_of)

@@ -9,8 +9,8 @@ term; P2: review details go home).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 ATTITUDE_WORDS = {"punctuality": "punctuality", "behaviour": "behaviour", "effort": "effort", "homework": "homework",
                   "uniform": "uniform", "attendance": "attendance"}
