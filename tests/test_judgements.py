@@ -309,3 +309,31 @@ def test_the_persistent_absence_threshold_on_the_dashboard_is_the_schemes(make_s
 """, scheme="  attendance: {persistent_missed_percent: 15}\n")
     page = text_of(rendered(school_at(root, dt.date(2026, 11, 20)), "staff/index.html")["staff/index.html"])
     assert "Missing 15% or more" in page and "Missing 10%" not in page
+
+
+def test_an_fft_estimate_in_nc_levels_converts_to_stages_through_aps(make_school: Make) -> None:
+    """P5's conversion table in use: FFT estimates arrive as NC levels while the school tracks stages; 4C is APS 25, St 4
+    emerging, so a target of St 3 developing (APS 21) is below the FFT floor and refused."""
+    site_text = P5_SITE.replace("grades: [St 2 ready, St 2 emerging, St 2 developing, St 2 securing, St 3 ready, St 3 emerging, St 3 developing]",
+                                "grades: [{grade: St 3 developing, points: 21}, {grade: St 4 ready, points: 23}, "
+                                "{grade: St 4 emerging, points: 25}, {grade: St 4 developing, points: 26}]\n"
+                                "  nc:\n    name: NC levels\n    grades: [{grade: 3B, points: 21}, {grade: 3A, points: 23}, "
+                                "{grade: 4C, points: 25}, {grade: 4B, points: 27}]")
+    pupil = """first_name: Fern
+last_name: Aldous
+year: 7
+form: 7A
+baseline:
+  fft: {maths: 4C}
+targets: {maths: St 4 developing}
+assessments:
+  au2: {maths: St 4 ready}
+"""
+    root = make_school({"site.yaml": site_text, "pupils/ada.yaml": None, "pupils/bex.yaml": None, "pupils/cal.yaml": None,
+                        "pupils/fern.yaml": pupil})
+    row = school_at(root, dt.date(2026, 11, 20)).pupils[0].subjects[0]
+    assert row.fft == "St 4 emerging"
+    (root / "pupils" / "fern.yaml").write_text(pupil.replace("targets: {maths: St 4 developing}", "targets: {maths: St 3 developing}"),
+                                               encoding="utf-8")
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1 and "St 3 developing is below the FFT estimate St 4 emerging" in result.stderr

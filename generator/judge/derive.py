@@ -8,7 +8,7 @@ decides what each audience gets.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generator.rules import attendance, criteria, meeting, schedule, skills
 from generator.rules.progress import (
@@ -20,6 +20,7 @@ from generator.rules.progress import (
     steps,
 )
 from generator.sources.schema import CriteriaRecord, HalfTerm, Pupil, Scheme, Site
+from generator.sources.validate import fft_on_scale
 
 ATTITUDE_FIELDS = ("punctuality", "behaviour", "effort", "homework", "uniform")
 
@@ -157,6 +158,7 @@ def derive_pupil(pupil_id: str, pupil: Pupil, site: Site, terms: tuple[HalfTerm,
                               scheme, len(site.half_terms), judged)
                  for subject in site.subjects
                  if subject.id in pupil.targets or any(subject.id in pupil.assessments.get(t.id, {}) for t in terms))
+    rows = tuple(replace(r, fft=fft_on_scale(site, r.subject_id, r.fft)) if r.fft is not None else r for r in rows)
     grids = tuple(_attitude_row(term, pupil, scheme) for term in terms if term.id in pupil.attitude)
     names = {s.id: s.name for s in site.subjects}
     criteria_rows = tuple(_criteria_row(names[sid], record, scheme) for sid, record in sorted(pupil.criteria.items())

@@ -293,8 +293,8 @@ def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
             bad(("weekly_logs", i, "week_of"), "log.week", f"weekly_logs[{i + 1}].week_of: {log.week_of} is a {log.week_of:%A}; "
                 f"give the Monday the week starts on ({log.week_of - dt.timedelta(days=log.week_of.weekday())})")
     for subject_id, value in pupil.baseline.fft.items():
-        if subject_key(("baseline", "fft", subject_id), subject_id):
-            grade(("baseline", "fft", subject_id), subject_id, value)
+        if subject_key(("baseline", "fft", subject_id), subject_id) and fft_on_scale(site, subject_id, value) is None:
+            grade(("baseline", "fft", subject_id), subject_id, value)  # not on the scale, nor convertible through points
     for term, marks in pupil.assessments.items():
         if term not in terms:
             bad(("assessments", term), "ref.half_term", f"assessments.{term}: '{term}' is not a half term in site.yaml; "
@@ -339,7 +339,8 @@ def _check_target(pupil: Pupil, subject_id: str, target: Any, doc: Located, site
         return out
     rules = site.scheme.targets
     approver = staff.get(target.approved_by or "")
-    fft = pupil.baseline.fft.get(subject_id)
+    written = pupil.baseline.fft.get(subject_id)
+    fft = fft_on_scale(site, subject_id, written) if written is not None else None
     for code, message in targets_rules.problems(labels, target.grade, target.was, list(approver.roles) if approver else None,
                                                 rules.lowered_only_by, fft if fft in labels else None, rules.floor == "fft"):
         out.append(Diagnostic(doc.path, doc.at(path + ("grade",)), f"pupil.{code}", f"targets.{subject_id}: {message}"))
@@ -363,6 +364,17 @@ def _check_criteria(subject_id: str, record: Any, doc: Located, site: Site) -> l
                               f"criteria.{subject_id}.crosses: {record.crosses} is more than the {limit} criteria in a stage "
                               "(scheme.criteria.per_stage)"))
     return out
+
+
+def fft_on_scale(site: Site, subject_id: str, value: str) -> str | None:
+    """An FFT estimate on the subject's scale; one written on another scale (NC levels for a subject tracked in stages)
+    is converted through the scales' point scores (P5's APS table)."""
+    subject = next((s for s in site.subjects if s.id == subject_id), None)
+    if subject is None or subject.scale not in site.scales:
+        return None
+    scale = site.scales[subject.scale]
+    others = [(s.labels, s.points) for name, s in sorted(site.scales.items()) if name != subject.scale]
+    return scales_rules.on_scale(value, scale.labels, scale.points, others)
 
 
 def _check_mentoring(pupil: Pupil, bad: Any) -> list[Diagnostic]:
