@@ -272,7 +272,7 @@ def facts(**changes: object) -> sentences.ProfileFacts:
      ("Keep doing what is working: aim to stay on or above target in every subject.",),
      "The review of these targets is overdue: Sam's mentor will be in touch to arrange it."),
     (facts(below=("Science",), on=("Mathematics", "English")), "Sam is below target in Science, and on or above target in 2 other subjects.",
-     ("Next half term, the focus is Science: Sam's teachers will set a target in each and say how to reach it.",), None),
+     ("Next half term, the focus is Science: Sam's teachers will set a target there and say how to reach it.",), None),
 ], ids=["on-target", "below-two-red-homework", "no-grades-red", "above", "persistent-absence", "plan-ahead", "plan-past",
         "one-below"])
 def test_family_sentences_from_facts(given: sentences.ProfileFacts, summary: str, steps: tuple[str, ...], review: str | None) -> None:

@@ -89,8 +89,9 @@ def next_steps(facts: ProfileFacts, ahead: Sequence[tuple[str, dt.date | None]])
         return ()
     steps: list[str] = []
     if facts.below:
+        where = "in each" if len(facts.below) > 1 else "there"
         steps.append(f"Next half term, the focus is {listed(facts.below)}: {facts.first_name}'s teachers will set a target "
-                     "in each and say how to reach it.")
+                     f"{where} and say how to reach it.")
     concerns = (["attendance"] if facts.persistent_absence else []) + [ATTITUDE_WORDS.get(f, f) for f in facts.red]
     if concerns:
         steps.append(f"At home, please help with {listed(concerns)}.")
