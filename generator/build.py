@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 from generator import views
 from generator.history import git as history
 from generator.history.targets import lowered_without_was
-from generator.judge import clock
+from generator.judge import clock, warnings
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import pdf, search
 from generator.output.plan import plan
@@ -24,7 +24,7 @@ from generator.output.render import check_templates, environments, render
 from generator.output.templates import template_set, web_assets
 from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
 from generator.sources import letters
-from generator.sources.diagnostics import InvalidInput
+from generator.sources.diagnostics import Diagnostic, InvalidInput
 from generator.sources.inputs import load_school
 from generator.sources.schema import Pupil
 from generator.sources.validate import Checked
@@ -58,6 +58,12 @@ def check(root: Path, repo: history.History | None = None) -> Checked:
     return checked
 
 
+def warnings_for(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> list[Diagnostic]:
+    """Located warnings as of the build's date (they never fail check or build)."""
+    events = (d for p in checked.pupils.values() for d in _event_dates(p))
+    return warnings.warnings(checked, clock.as_of(root.resolve(), as_of, events).date())
+
+
 def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> SchoolFacts:
     events = (d for p in checked.pupils.values() for d in _event_dates(p))
     now = clock.as_of(root, as_of, events)
@@ -77,6 +83,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     css_paths = (templates.find("shared/print.css"),)
     pdf.warm_up(root, css_paths, workers)  # workers load WeasyPrint while this process renders HTML
     school = derive(root, checked, as_of)
+    for found in warnings.warnings(checked, school.as_of):
+        report(found.format())
     started_history = time.monotonic()
     for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
         report(f"warning: {warning}")

@@ -126,7 +126,7 @@ def test_rebuild_reuses_unchanged_pdfs_and_rerenders_changed_ones(tiny: Path) ->
     path = tiny / "pupils" / "cal.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("Calloway", "Callum"), encoding="utf-8")
     changed = build(tiny, out, jobs=1, as_of=AS_OF)
-    assert changed.pdfs_rendered == 2  # Callum's mentoring file and profile; nobody else's
+    assert changed.pdfs_rendered == 3  # Callum's mentoring file and profile, and the progress meeting sheet that lists him as excelled
     assert "Callum" in pdf_text(out / "families" / "cal" / "profile.pdf")
 
 

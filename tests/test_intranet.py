@@ -146,7 +146,7 @@ def test_pupil_page_has_a_chart_per_subject_with_a_text_alternative_and_the_targ
 def test_dashboard_groups_actions_and_links_each_pupil(tiny_out: Path) -> None:
     page = (tiny_out / "staff" / "index.html").read_text(encoding="utf-8")
     assert '<h2 id="referrals">New referrals' in page
-    assert re.search(r'<li class="action-referral-new">\s*<span class="who"><a href="pupils/bex/index.html">Bexley Marrowgate</a>', page)
+    assert re.search(r'<li class="action-referral-new" data-pupil="bex">\s*<span class="who"><a href="pupils/bex/index.html">Bexley Marrowgate</a>', page)
 
 
 def test_caseload_lists_the_mentors_mentees_and_their_actions(tiny_out: Path) -> None:

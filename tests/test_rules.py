@@ -184,3 +184,138 @@ def test_every_missing_school_week_is_listed_and_holidays_owe_nothing() -> None:
     logged = [dt.date(2026, 10, 12)]
     missing = schedule.logs_missing(logged, dt.date(2026, 10, 5), dt.datetime(2026, 11, 9, 14, 0), "monday", dt.time(13), terms)
     assert missing == [dt.date(2026, 10, 5), dt.date(2026, 10, 19), dt.date(2026, 11, 2)]  # 26 Oct is half term
+
+
+# --- issue 11: the schedule, exit readiness, the meeting lists and the family sentences, as tables -------------
+
+from generator.rules import meeting, sentences
+
+D = dt.date
+
+
+@pytest.mark.parametrize("held, planned, due", [
+    ([], [None, None], D(2026, 10, 29)),
+    ([], [D(2026, 11, 19), None], D(2026, 11, 19)),
+    ([D(2026, 11, 19)], [D(2026, 11, 19), D(2026, 11, 19)], D(2026, 12, 31)),
+    ([D(2026, 11, 16)], [D(2026, 11, 19), None], D(2026, 12, 28)),
+    ([D(2026, 10, 1)], [D(2026, 11, 19), None], D(2026, 11, 19)),
+    ([], [D(2026, 12, 11), D(2026, 12, 4)], D(2026, 12, 4)),
+    ([D(2026, 11, 19)], [D(2026, 11, 19), D(2027, 1, 8)], D(2027, 1, 8)),
+], ids=["interval-from-start", "planned", "held-on-planned-date", "held-three-days-early", "held-long-before",
+        "earliest-plan-date", "held-then-next-planned"])
+def test_review_due_counts_reviews_held_and_every_planned_date(held: list[dt.date], planned: list[dt.date | None], due: dt.date) -> None:
+    assert schedule.review_due(D(2026, 9, 17), held, planned, 42) == due
+
+
+@pytest.mark.parametrize("written, late", [
+    (dt.datetime(2026, 11, 16, 12, 59), False), (dt.datetime(2026, 11, 16, 13, 0), False), (dt.datetime(2026, 11, 16, 13, 1), True),
+    (D(2026, 11, 16), False), (D(2026, 11, 17), True), (None, False),
+], ids=["12:59", "13:00", "13:01", "monday-date-only", "tuesday", "unknown"])
+def test_a_log_is_late_after_monday_lunch(written: dt.datetime | dt.date | None, late: bool) -> None:
+    assert schedule.log_late(D(2026, 11, 9), written, "monday", dt.time(13)) is late
+
+
+def test_a_log_deadline_in_a_holiday_moves_to_the_first_school_monday() -> None:
+    terms = [(D(2026, 9, 3), D(2026, 10, 23)), (D(2026, 11, 2), D(2026, 12, 18))]
+    assert schedule.log_deadline(D(2026, 10, 19), "monday", dt.time(13), terms) == dt.datetime(2026, 11, 2, 13)
+    assert not schedule.log_late(D(2026, 10, 19), dt.datetime(2026, 11, 2, 12, 30), "monday", dt.time(13), terms)
+
+
+@pytest.mark.parametrize("targets, standings, ready", [
+    ({"maths": "5", "english": "5"}, {"maths": "on", "english": "above"}, True),
+    ({"maths": "5", "english": "5"}, {"maths": "on"}, False),
+    ({"maths": "5", "english": "5"}, {"maths": "on", "english": None}, False),
+    ({"maths": "5"}, {"maths": "below"}, False),
+    ({}, {}, False),
+], ids=["all-met", "never-assessed", "not-this-round", "below", "no-targets"])
+def test_exit_needs_every_target_assessed_this_round_and_met(targets: dict[str, str], standings: dict, ready: bool) -> None:
+    assert meeting.ready_to_exit(targets, standings) is ready
+
+
+@pytest.mark.parametrize("rows, group", [
+    ([("below", None), ("above", None)], "support"), ([("on", "behind")], "support"), ([("above", None), ("on", None)], "excelled"),
+    ([("on", "ahead")], "excelled"), ([("on", None)], None), ([], None),
+], ids=["below-wins", "behind", "above", "ahead", "on", "nothing"])
+def test_progress_meeting_groups(rows: list, group: str | None) -> None:
+    assert meeting.meeting_group(rows) == group
+
+
+@pytest.mark.parametrize("standing, status, scope, raise_it", [
+    ("above", "none", "all", True), ("above", "none", True, False), ("above", "active", True, True), ("above", "active", False, False),
+    ("on", "active", "all", False),
+], ids=["all-pupils", "mentees-only", "mentee", "off", "on-target"])
+def test_target_raising_scope(standing: str, status: str, scope: bool | str, raise_it: bool) -> None:
+    assert meeting.raise_target(standing, status, scope) is raise_it  # type: ignore[arg-type]
+
+
+AS_OF = D(2026, 11, 30)
+
+
+def facts(**changes: object) -> sentences.ProfileFacts:
+    base = {"first_name": "Sam", "below": (), "above": (), "on": ("Mathematics",), "red": (), "persistent_absence": False,
+            "targets": (), "mentored": False, "review_due": None, "as_of": AS_OF}
+    return sentences.ProfileFacts(**{**base, **changes})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given, summary, steps, review", [
+    (facts(), "Sam is on target in every subject.", ("Keep doing what is working: aim to stay on or above target in every subject.",), None),
+    (facts(below=("Mathematics", "English"), on=(), red=("homework",)), "Sam is below target in Mathematics and English.",
+     ("Next half term, the focus is Mathematics and English: Sam's teachers will set a target in each and say how to reach it.",
+      "At home, please help with homework."), None),
+    (facts(on=(), red=("homework",)), "Sam has no grades against targets yet this year.", ("At home, please help with homework.",), None),
+    (facts(above=("French",)), "Sam is on or above target in every subject, and above target in French.",
+     ("Keep doing what is working: aim to stay on or above target in every subject.",), None),
+    (facts(on=(), persistent_absence=True), "Sam has no grades against targets yet this year.", ("At home, please help with attendance.",), None),
+    (facts(mentored=True, review_due=D(2026, 12, 11), targets=(("Read nightly", D(2026, 12, 11)),)), "Sam is on target in every subject.",
+     (), "We will look at these targets together again on 11 December 2026."),
+    (facts(mentored=True, review_due=D(2026, 11, 19), targets=(("Read nightly", D(2026, 11, 20)),)), "Sam is on target in every subject.",
+     ("Keep doing what is working: aim to stay on or above target in every subject.",),
+     "The review of these targets is overdue: Sam's mentor will be in touch to arrange it."),
+    (facts(below=("Science",), on=("Mathematics", "English")), "Sam is below target in Science, and on or above target in 2 other subjects.",
+     ("Next half term, the focus is Science: Sam's teachers will set a target there and say how to reach it.",), None),
+], ids=["on-target", "below-two-red-homework", "no-grades-red", "above", "persistent-absence", "plan-ahead", "plan-past",
+        "one-below"])
+def test_family_sentences_from_facts(given: sentences.ProfileFacts, summary: str, steps: tuple[str, ...], review: str | None) -> None:
+    said = sentences.sentences(given)
+    assert (said.summary, said.next_steps, said.review) == (summary, steps, review)
+    assert all(by is None or by >= given.as_of for _text, by in said.targets_ahead)
+    assert all(by < given.as_of for _text, by in said.targets_past)
+
+
+def _impurities(path: Path) -> set[str]:
+    """Imports that do I/O and calls or attributes that read the clock, in one module."""
+    forbidden = {"os", "subprocess", "pathlib", "io", "time", "yaml", "open", "shutil", "socket", "urllib", "requests", "print",
+                 "input", "tempfile", "glob"}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    calls = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    found = (imported | calls) & forbidden
+    found |= attributes & {"utcnow", "time_ns", "monotonic", "read_text", "read_bytes", "write_text", "write_bytes", "open",
+                           "fromtimestamp"}
+    clocks = {"datetime", "date", "dt", "time"}  # dt.date.today(), datetime.now(): a clock; facts.now, school.today: a value passed in
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("today", "now"):
+            owner = node.value
+            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+            if name in clocks:
+                found.add(node.attr)
+    return found
+
+
+JUDGED = sorted([Path(__file__).parent.parent / "generator" / "judge" / "derive.py",
+                 Path(__file__).parent.parent / "generator" / "judge" / "meeting.py",
+                 Path(__file__).parent.parent / "generator" / "judge" / "warnings.py",
+                 *(Path(__file__).parent.parent / "generator" / "views").glob("*.py")])
+
+
+@pytest.mark.parametrize("path", JUDGED, ids=[p.relative_to(p.parent.parent).as_posix() for p in JUDGED])
+def test_derive_and_views_do_no_io_and_read_no_clock(path: Path) -> None:
+    assert not _impurities(path), f"{path.name}: {_impurities(path)}"
+
+
+def test_the_purity_check_catches_a_clock_and_a_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import datetime as dt\nfrom pathlib import Path\nx = dt.date.today()\ny = open('f')\n", encoding="utf-8")
+    assert _impurities(bad) == {"pathlib", "open", "today"}

@@ -78,7 +78,7 @@ def test_scheme_changes_the_judgements(make_school: Callable[..., Path]) -> None
     """The same record judged under two schemes: colours, review interval and attendance threshold all follow site.yaml."""
     strict = SITE + ("scheme:\n  review_every_days: 14\n  standing_colours: {above: green, on: green, below: red}\n"
                      "  attendance: {persistent_missed_percent: 5}\n")
-    ada = ADA.replace("  next_review: 2026-11-30\n", "")
+    ada = ADA.replace("  next_review: 2026-11-30\n", "").replace("  review_on: 2026-12-11\n", "")  # no planned date: the interval
     root = make_school({"site.yaml": strict, "pupils/ada.yaml": ada})
     facts = next(p for p in derive(root, check(root), dt.date(2026, 11, 20)).pupils if p.id == "ada")
     assert facts.next_review == dt.date(2026, 10, 1)

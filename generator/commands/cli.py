@@ -46,6 +46,12 @@ def parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate only, write nothing")
     check.add_argument("--root", type=Path, default=Path("."))
+    check.add_argument("--as-of", type=_date, default=None, help="judge warnings about dates as of this date")
+
+    actions = commands.add_parser("actions", help="every pupil's due actions, with stable codes")
+    actions.add_argument("--root", type=Path, default=Path("."))
+    actions.add_argument("--as-of", type=_date, default=None, help="judge what is due as of this date (default: as build)")
+    actions.add_argument("--format", choices=("text", "json"), default="text")
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every save")
     serve.add_argument("--root", type=Path, default=Path("."))
@@ -98,10 +104,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        from generator.build import check
+        from generator.build import check, warnings_for
 
         checked = check(args.root)
-        print(f"mentorsite: {len(checked.pupils)} pupils, {len(checked.policies)} policies: all valid")
+        found = warnings_for(args.root, checked, args.as_of)
+        for diagnostic in found:
+            print(diagnostic.format(), file=sys.stderr)
+        tail = f"; {len(found)} warning{'s' if len(found) != 1 else ''}" if found else ""
+        print(f"mentorsite: {len(checked.pupils)} pupils, {len(checked.policies)} policies: all valid{tail}")
+        return 0
+    if args.command == "actions":
+        from generator.commands import actions
+
+        school = actions.school_actions(args.root, args.as_of)
+        sys.stdout.write(actions.as_json(school) if args.format == "json" else actions.as_text(school))
         return 0
     if args.command == "build":
         from generator.build import build

@@ -17,6 +17,8 @@ class SubStage:
     next_label: str | None
     to_next: int | None
     """Crosses still needed to reach the next band; None in the top band."""
+    band: int | None = None
+    """Index of the band in the scheme's list; None below the first."""
 
     @property
     def text(self) -> str:
@@ -42,6 +44,7 @@ def sub_stage(stage: int, crosses: int, bands: Sequence[tuple[int, str]]) -> Sub
         crosses=crosses,
         next_label=next_band[1] if next_band else None,
         to_next=next_band[0] - crosses if next_band else None,
+        band=current,
     )
 
 
@@ -52,3 +55,23 @@ def count_crosses(record: Mapping[str, str]) -> int:
 def next_targets(record: Mapping[str, str]) -> list[str]:
     """P5: next half term's targets are the criteria now at 'line' (mostly achieved), in code order."""
     return sorted(code for code, mark in record.items() if mark == "/")
+
+
+def grade_of(found: SubStage, formats: Sequence[str | None], labels: Sequence[str]) -> str | None:
+    """The scale grade a count of crosses gives (P5: the crosses set the sub-stage), e.g. 14 at Stage 2 → 'St 2 developing'.
+
+    `formats` gives each band's grade as text with `{stage}` and `{next}`
+    ('St {next} ready' for the top band); None where the scheme names no
+    grade, or the grade is not on the subject's scale.
+    """
+    if found.label is None:
+        return None
+    if found.band is None or found.band >= len(formats) or formats[found.band] is None:
+        return None
+    text = (formats[found.band] or "").replace("{stage}", str(found.stage)).replace("{next}", str(found.stage + 1))
+    return text if text in labels else None
+
+
+def disagrees(recorded: str | None, from_crosses: str | None) -> bool:
+    """A recorded grade that is not the one the crosses give (P5: crosses are authoritative)."""
+    return recorded is not None and from_crosses is not None and recorded != from_crosses

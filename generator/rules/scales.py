@@ -42,3 +42,16 @@ def increasing(grades: Sequence[str], points: Mapping[str, float]) -> list[str]:
             out.append(grade)
         last = value
     return out
+
+
+def on_scale(grade: str, grades: Sequence[str], points: Mapping[str, float],
+             others: Sequence[tuple[Sequence[str], Mapping[str, float]]]) -> str | None:
+    """A grade expressed on this scale: itself when it is one of its grades, else converted through the point scores
+    of the first other scale that gives it points (P5's APS table: an FFT estimate written as NC level 4C is St 4
+    emerging on a stages scale). None when neither works."""
+    if grade in grades:
+        return grade
+    for _other_grades, other_points in others:
+        if grade in other_points and points:
+            return convert(grade, other_points, grades, points)
+    return None

@@ -8,6 +8,9 @@ from typing import Iterable
 DEFAULT_REVIEW_DAYS = 42
 """P2 reviews each mentee about every six weeks; a school sets its own interval in site.yaml."""
 
+EARLY_REVIEW_DAYS = 7
+"""A review held up to a week before its planned date is that review, brought forward."""
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -109,3 +112,74 @@ def policy_review(next_review: dt.date | None, today: dt.date, soon_days: int = 
     if today > next_review:
         return "overdue"
     return "due" if (next_review - today).days <= soon_days else "current"
+
+
+def review_due(started_on: dt.date | None, held: Iterable[dt.date], planned: Iterable[dt.date | None],
+               interval_days: int | None = DEFAULT_REVIEW_DAYS) -> dt.date | None:
+    """The date the next formal review is due, counting the reviews already held (P2: a review about every six weeks).
+
+    A planned date (the register's `next_review`, the action plan's
+    `review_on`) is the due date until a review is held on or after it, or
+    at most a school week before it (a review brought forward a few days
+    still counts; one held a fortnight earlier is the review that set the
+    date). Once every planned date is satisfied, the next review is due one
+    interval after the last one held, so a review held on its planned date
+    is never "overdue", and the plan sent home and the register name the
+    same date.
+    """
+    reviews = sorted(held)
+    last = reviews[-1] if reviews else None
+    early = dt.timedelta(days=min(EARLY_REVIEW_DAYS, (interval_days or DEFAULT_REVIEW_DAYS) // 2))
+    open_plans = sorted(p for p in planned if p is not None and (last is None or last < p - early))
+    if open_plans:
+        return open_plans[0]
+    anchor = last or started_on
+    if anchor is None or interval_days is None:
+        return None
+    return anchor + dt.timedelta(days=interval_days)
+
+
+def log_deadline(week_of: dt.date, due_day: str, due_time: dt.time,
+                 terms: Iterable[tuple[dt.date, dt.date]] = ()) -> dt.datetime:
+    """When the log for the week starting `week_of` is due: P3, by the end of Monday lunch the week after.
+
+    A deadline that falls in a holiday (no half term holds it) moves to the
+    same day of the first school week after it: there is no Monday lunch
+    when the school is closed.
+    """
+    day = week_start(week_of) + dt.timedelta(days=7 + WEEKDAYS.index(due_day))
+    spans = list(terms)
+    if spans and not any(start <= day <= end for start, end in spans):
+        later = [start for start, _end in spans if start > day]
+        if later:
+            first = min(later)
+            while day < first:
+                day += dt.timedelta(days=7)
+    return dt.datetime.combine(day, due_time)
+
+
+def log_late(week_of: dt.date, written_on: dt.datetime | dt.date | None, due_day: str, due_time: dt.time,
+             terms: Iterable[tuple[dt.date, dt.date]] = ()) -> bool:
+    """Whether a weekly log was written after its deadline (P3: complete by the end of Monday lunch for the previous week).
+
+    A log with no `written_on` cannot be judged and is taken as on time. A
+    bare date is late only when it is a day after the deadline's day, since
+    the time it was written is not known.
+    """
+    if written_on is None:
+        return False
+    deadline = log_deadline(week_of, due_day, due_time, terms)
+    if isinstance(written_on, dt.datetime):
+        return written_on.replace(tzinfo=None) > deadline
+    return written_on > deadline.date()
+
+
+def term_of(half_term_index: int, half_terms: int) -> int:
+    """Which term (autumn 0, spring 1, summer 2) a half term falls in: six half terms pair into three terms; any other
+    number of assessment points makes each its own term."""
+    return half_term_index // 2 if half_terms == 6 else half_term_index
+
+
+def reviewed_in(dates: Iterable[dt.date], start: dt.date, end: dt.date) -> bool:
+    """P5: every child is mentored at least once a term — whether any meeting falls inside [start, end]."""
+    return any(start <= d <= end for d in dates)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Literal
 
 
 @dataclass(frozen=True, order=True)
@@ -27,11 +27,14 @@ class Diagnostic:
     position: Position
     code: str
     message: str
+    severity: Literal["error", "warning"] = "error"
+    """A warning is located like an error but never fails `check` or `build`."""
 
     def format(self) -> str:
-        """The one-line form every command prints: `path:line:column: message [code]`."""
+        """The one-line form every command prints: `path:line:column: message [code]` (`warning: ` before a warning's message)."""
         text = " ".join(self.message.split())
-        return f"{self.path}:{self.position.line}:{self.position.column}: {text} [{self.code}]"
+        flag = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.position.line}:{self.position.column}: {flag}{text} [{self.code}]"
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -46,6 +49,12 @@ class InvalidInput(Exception):
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics = sorted(set(diagnostics), key=lambda d: d.sort_key)
         super().__init__(f"{len(self.diagnostics)} problem(s) in the input")
+
+
+def warning(path: str, position: Position, code: str, message: str) -> Diagnostic:
+    """A located warning: something a person should look at that does not make the input invalid (grades for a half
+    term not yet started, a recorded grade the crosses contradict)."""
+    return Diagnostic(path, position, code, message, "warning")
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

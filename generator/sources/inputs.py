@@ -74,6 +74,7 @@ def load_school(root: Path) -> Checked:
             site = None if found else site
 
     pupils: dict[str, Pupil] = {}
+    docs: dict[str, Located] = {"site.yaml": site_doc} if site_doc is not None else {}
     pupil_dir = root / "pupils"
     for path in sorted(pupil_dir.glob("*")) if pupil_dir.is_dir() else []:
         if path.name.startswith(".") or path.is_dir():
@@ -97,6 +98,7 @@ def load_school(root: Path) -> Checked:
             problems += check_pupil(record, doc, site)
         if record is not None:
             pupils[path.stem] = record
+            docs[rel_path] = doc
 
     policies = _markdown_dir(root, "content/policies", PolicyMeta, "policy", problems)
     letters = _markdown_dir(root, "content/letters", LetterMeta, "letter", problems)
@@ -107,6 +109,7 @@ def load_school(root: Path) -> Checked:
         site=site, pupils=pupils,
         policies={slug: (meta, body, line) for slug, (meta, body, line) in policies.items()},  # type: ignore[misc]
         letters={slug: (meta, body) for slug, (meta, body, _line) in letters.items()},  # type: ignore[misc]
+        docs=docs,
     )
 
 

@@ -95,6 +95,7 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 class CrossBand(Strict):
     from_: int = Field(alias="from", ge=0, description="the fewest crosses that reach this sub-stage")
     label: ShortText
+    grade: ShortText | None = Field(default=None, description="the scale grade this sub-stage is, e.g. 'St {stage} developing' or 'St {next} ready'")
 
 
 class CriteriaScheme(Strict):
@@ -102,6 +103,8 @@ class CriteriaScheme(Strict):
 
     per_stage: int = Field(default=30, ge=1)
     bands: list[CrossBand] = Field(min_length=1, description="sub-stages by the fewest crosses, lowest first")
+    authoritative: Literal["crosses", "grade"] = "crosses"
+    """P5: the crosses set the sub-stage; a recorded grade that disagrees is a warning and the crosses' grade is shown."""
 
 
 class BasicSkillsScheme(Strict):
@@ -149,9 +152,15 @@ class Scheme(Strict):
     basic_skills: BasicSkillsScheme | None = None
     below_target_needs_intervention: bool | Literal["all"] = True
     """P4: below target triggers intervention — for mentees (true), for every pupil ('all'), or not checked (false)."""
-    raise_when_exceeded: bool = True
-    """P4, P5: a target is raised when the pupil is above it."""
+    raise_when_exceeded: bool | Literal["all"] = True
+    """P4, P5: a target is raised when the pupil is above it — for mentees (true), for every pupil ('all'), or not checked (false)."""
     exit_when_targets_met: bool = True
+    mentor_required_years: list[Annotated[int, Field(ge=7, le=13)]] = Field(default_factory=list)
+    """P4: every pupil in these years has a staff mentor."""
+    review_every_pupil_each_term: bool = False
+    """P5: every child is mentored (a meeting of a kind in meeting_kinds) at least once each term."""
+    plan_required: bool = False
+    """P2: every active mentee has an individual action plan with targets."""
 
 
 class Subject(Strict):
@@ -165,6 +174,7 @@ class Appearance(Strict):
 
     crest: ShortText | None = Field(default=None, description="an image inside the school's folder, e.g. assets/crest.png")
     accent: ShortText | None = Field(default=None, description="a colour written in quotes as \"#RRGGBB\", e.g. \"#1d4f91\"")
+
 
 class Disclosure(Strict):
     """Statistical disclosure control for every published figure (rules.disclosure)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -195,6 +195,8 @@ class Checked:
     pupils: dict[str, Pupil]
     policies: dict[str, tuple[PolicyMeta, str, int]]
     letters: dict[str, tuple[LetterMeta, str]]
+    docs: dict[str, Located] = field(default_factory=dict)
+    """The loaded documents by path relative to the root ('site.yaml', 'pupils/p001.yaml'), for located warnings."""
 
 
 def check_site(site: Site, doc: Located) -> list[Diagnostic]:
@@ -279,8 +281,9 @@ def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
     for subject_id, target in pupil.targets.items():
         if subject_key(("targets", subject_id), subject_id):
             out.extend(_check_target(pupil, subject_id, target, doc, site, grade))
-    for subject_id in pupil.criteria:
+    for subject_id, record in pupil.criteria.items():
         subject_key(("criteria", subject_id), subject_id)
+        out.extend(_check_criteria(subject_id, record, doc, site))
     skills = site.scheme.basic_skills
     for i, test in enumerate(pupil.basic_skills):
         if skills is not None and test.score > skills.out_of:
@@ -290,8 +293,8 @@ def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
             bad(("weekly_logs", i, "week_of"), "log.week", f"weekly_logs[{i + 1}].week_of: {log.week_of} is a {log.week_of:%A}; "
                 f"give the Monday the week starts on ({log.week_of - dt.timedelta(days=log.week_of.weekday())})")
     for subject_id, value in pupil.baseline.fft.items():
-        if subject_key(("baseline", "fft", subject_id), subject_id):
-            grade(("baseline", "fft", subject_id), subject_id, value)
+        if subject_key(("baseline", "fft", subject_id), subject_id) and fft_on_scale(site, subject_id, value) is None:
+            grade(("baseline", "fft", subject_id), subject_id, value)  # not on the scale, nor convertible through points
     for term, marks in pupil.assessments.items():
         if term not in terms:
             bad(("assessments", term), "ref.half_term", f"assessments.{term}: '{term}' is not a half term in site.yaml; "
@@ -336,11 +339,42 @@ def _check_target(pupil: Pupil, subject_id: str, target: Any, doc: Located, site
         return out
     rules = site.scheme.targets
     approver = staff.get(target.approved_by or "")
-    fft = pupil.baseline.fft.get(subject_id)
+    written = pupil.baseline.fft.get(subject_id)
+    fft = fft_on_scale(site, subject_id, written) if written is not None else None
     for code, message in targets_rules.problems(labels, target.grade, target.was, list(approver.roles) if approver else None,
                                                 rules.lowered_only_by, fft if fft in labels else None, rules.floor == "fft"):
         out.append(Diagnostic(doc.path, doc.at(path + ("grade",)), f"pupil.{code}", f"targets.{subject_id}: {message}"))
     return out
+
+
+def _check_criteria(subject_id: str, record: Any, doc: Located, site: Site) -> list[Diagnostic]:
+    """P5: a stage has `per_stage` criteria, so no record holds more marks or more crosses than that."""
+    scheme = site.scheme.criteria
+    if scheme is None:
+        return []
+    out: list[Diagnostic] = []
+    limit = scheme.per_stage
+    path: KeyPath = ("criteria", subject_id)
+    if len(record.record) > limit:
+        out.append(Diagnostic(doc.path, doc.at(path + ("record",)), "pupil.criteria.per_stage",
+                              f"criteria.{subject_id}.record: {len(record.record)} criteria marked, but a stage has "
+                              f"{limit} (scheme.criteria.per_stage)"))
+    if record.crosses is not None and record.crosses > limit:
+        out.append(Diagnostic(doc.path, doc.at(path + ("crosses",)), "pupil.criteria.per_stage",
+                              f"criteria.{subject_id}.crosses: {record.crosses} is more than the {limit} criteria in a stage "
+                              "(scheme.criteria.per_stage)"))
+    return out
+
+
+def fft_on_scale(site: Site, subject_id: str, value: str) -> str | None:
+    """An FFT estimate on the subject's scale; one written on another scale (NC levels for a subject tracked in stages)
+    is converted through the scales' point scores (P5's APS table)."""
+    subject = next((s for s in site.subjects if s.id == subject_id), None)
+    if subject is None or subject.scale not in site.scales:
+        return None
+    scale = site.scales[subject.scale]
+    others = [(s.labels, s.points) for name, s in sorted(site.scales.items()) if name != subject.scale]
+    return scales_rules.on_scale(value, scale.labels, scale.points, others)
 
 
 def _check_mentoring(pupil: Pupil, bad: Any) -> list[Diagnostic]:

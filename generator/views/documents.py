@@ -150,7 +150,10 @@ class ActionPlan:
     targets: tuple[tuple[str, dt.date | None], ...]
     strategies: tuple[str, ...]
     review_on: dt.date | None
+    """The next review (the register's date) while it is ahead; None once it has passed."""
     subjects: tuple[PlanSubject, ...]
+    review_overdue: bool = False
+    """The review date has passed with no review held: the plan says so rather than print a past date as a plan."""
 
 
 def has_action_plan(pupil: PupilFacts) -> bool:
@@ -167,8 +170,10 @@ def action_plan(school: SchoolFacts, pupil: PupilFacts) -> ActionPlan:
     return ActionPlan(
         header=school_header(school), key=grading_key(school), first_name=r.first_name, last_name=r.last_name,
         year=r.year, form=r.form, mentor=pupil.mentor_name,
-        targets=tuple((t.text, t.by) for t in plan.targets), strategies=tuple(plan.strategies), review_on=plan.review_on,
+        targets=tuple((t.text, t.by) for t in plan.targets), strategies=tuple(plan.strategies),
+        review_on=pupil.next_review if pupil.next_review and pupil.next_review >= school.as_of else None,
         subjects=tuple(PlanSubject(s.subject, s.target, s.latest, s.standing, s.colour) for s in pupil.subjects),
+        review_overdue=pupil.next_review is not None and pupil.next_review < school.as_of,
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from generator.judge.derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
+from generator.rules import sentences
 from generator.rules.skills import SkillsStatus
 from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
 from generator.views.documents import TargetChart, target_chart
@@ -46,13 +47,41 @@ class FamilyProfile:
     plan_targets: tuple[FamilyTarget, ...]
     strategies: tuple[str, ...]
     review_on: dt.date | None
+    """The next review when it is still ahead at as-of (the register's date); None once it has passed."""
     chart: TargetChart | None
     """Distance from target per subject: subject names, steps and colours, nothing else."""
+    summary: str = ""
+    attitude_note: str | None = None
+    next_steps: tuple[str, ...] = ()
+    """Said when the plan sets no target ahead: chosen by rules.sentences from standing and attitude."""
+    review_sentence: str | None = None
+    past_targets: tuple[FamilyTarget, ...] = ()
+    """Plan targets whose date has passed: what the pupil has been working on, never shown as next half term's."""
+
+
+def profile_facts(school: SchoolFacts, pupil: PupilFacts) -> sentences.ProfileFacts:
+    """The facts the family sentences are chosen from, as of the build's date."""
+    record = pupil.record
+    plan = record.plan
+    latest = pupil.attitude[-1] if pupil.attitude and pupil.attitude[-1].term_id == school.current.id else None
+    return sentences.ProfileFacts(
+        first_name=record.first_name,
+        below=tuple(r.subject for r in pupil.subjects if r.standing == "below"),
+        above=tuple(r.subject for r in pupil.subjects if r.standing == "above"),
+        on=tuple(r.subject for r in pupil.subjects if r.standing == "on"),
+        red=tuple(name for name, colour in latest.colours if colour == "red") if latest else (),
+        persistent_absence=latest is not None and latest.attendance_band in ("persistent", "severe"),
+        targets=tuple((t.text, t.by) for t in plan.targets) if plan else (),
+        mentored=record.mentoring.status == "active",
+        review_due=pupil.next_review,
+        as_of=school.as_of,
+    )
 
 
 def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
     record = pupil.record
     plan = record.plan
+    said = sentences.sentences(profile_facts(school, pupil))
     return FamilyProfile(
         header=school_header(school), key=grading_key(school),
         first_name=record.first_name, last_name=record.last_name, year=record.year, form=record.form,
@@ -60,8 +89,11 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
         terms=tuple(t.name for t in school.terms),
         subjects=tuple(FamilySubject(r.subject, r.target, r.grades, r.latest, r.standing, r.colour) for r in pupil.subjects),
         attitude=pupil.attitude, criteria=pupil.criteria, skills=pupil.skills,
-        plan_targets=tuple(FamilyTarget(t.text, t.by) for t in plan.targets) if plan else (),
+        plan_targets=tuple(FamilyTarget(text, by) for text, by in said.targets_ahead),
         strategies=tuple(plan.strategies) if plan else (),
-        review_on=plan.review_on if plan else None,
+        review_on=pupil.next_review if pupil.next_review and pupil.next_review >= school.as_of
+        and record.mentoring.status == "active" else None,
         chart=target_chart(pupil.subjects),
+        summary=said.summary, attitude_note=said.attitude, next_steps=said.next_steps, review_sentence=said.review,
+        past_targets=tuple(FamilyTarget(text, by) for text, by in said.targets_past),
     )

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from generator.judge.derive import PupilFacts, SchoolFacts
+from generator.judge.meeting import Listed, progress_lists
 from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
 
 # --- the mentoring register ----------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ class BelowEntry:
     status: str
     mentor: str | None
     subjects: tuple[tuple[str, str | None, str | None], ...]
-    """(subject, working at, target) for each subject below target."""
+    """(subject, working at, target) for each subject that put the pupil on the list."""
     intervention: bool
 
 
@@ -137,33 +138,42 @@ class DueEntry:
 
 @dataclass(frozen=True)
 class ProgressMeeting:
-    """The half-termly progress meeting: who needs more support, whose review is overdue, who is ready to exit."""
+    """The half-termly progress meeting: who needs more support, who excelled, whose review is overdue, who is ready to exit.
+
+    The same lists as the staff page (judge.meeting.progress_lists).
+    """
 
     header: SchoolHeader
     key: GradingKey
     below: tuple[BelowEntry, ...]
+    """Needs support: below target or behind the expected pace in a subject."""
     overdue: tuple[DueEntry, ...]
     ready_to_exit: tuple[DueEntry, ...]
+    excelled: tuple[BelowEntry, ...] = ()
+    round: str | None = None
+    lacking: int = 0
 
 
 def progress_meeting(school: SchoolFacts) -> ProgressMeeting:
-    """Below target: every pupil, mentee or not (P4: below target triggers intervention, so this is where referrals start)."""
-    below, overdue, ready = [], [], []
-    for p in sorted(school.pupils, key=lambda p: (p.record.year, p.sort_name)):
-        rows = [r for r in p.subjects if r.standing == "below"]
-        if rows:
-            live = {i.subject for i in p.record.interventions if i.outcome == "ongoing"}
-            below.append(BelowEntry(p.display_name, p.record.year, p.record.form, p.record.mentoring.status, p.mentor_name,
-                                    tuple((r.subject, r.latest, r.target) for r in rows),
-                                    None in live or any(r.subject_id in live for r in rows)))
-        for action in p.actions:
-            entry = DueEntry(p.display_name, p.record.year, p.record.form, p.mentor_name, action.due, action.text)
-            if action.code == "review.overdue":
-                overdue.append(entry)
-            elif action.code == "exit.review":
-                ready.append(entry)
-    overdue.sort(key=lambda e: (e.when or dt.date.max, e.name))
-    return ProgressMeeting(school_header(school), grading_key(school), tuple(below), tuple(overdue), tuple(ready))
+    """Every pupil, mentee or not (P4: below target triggers intervention, so this is where referrals start)."""
+    lists = progress_lists(school)
+
+    def entry(x: Listed) -> BelowEntry:
+        p = x.pupil
+        live = {i.subject for i in p.record.interventions if i.outcome == "ongoing"}
+        return BelowEntry(p.display_name, p.record.year, p.record.form, p.record.mentoring.status, p.mentor_name,
+                          tuple((r.subject, r.latest, r.target) for r in x.subjects),
+                          None in live or any(r.subject_id in live for r in x.subjects))
+
+    names = {p.id: p for p in school.pupils}
+    overdue = sorted((DueEntry(names[a.pupil_id].display_name, names[a.pupil_id].record.year, names[a.pupil_id].record.form,
+                               names[a.pupil_id].mentor_name, a.due, a.text) for a in lists.overdue),
+                     key=lambda e: (e.when or dt.date.max, e.name))
+    ready = tuple(DueEntry(x.pupil.display_name, x.pupil.record.year, x.pupil.record.form, x.pupil.mentor_name, None,
+                           "Every target assessed this round and met") for x in lists.exit)
+    return ProgressMeeting(school_header(school), grading_key(school), tuple(entry(x) for x in lists.support), tuple(overdue),
+                           ready, tuple(entry(x) for x in lists.excelled), lists.round.name if lists.round else None,
+                           lists.lacking)
 
 
 __all__ = ["Caseload", "ProgressMeeting", "Register", "caseloads", "progress_meeting", "register"]

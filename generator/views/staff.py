@@ -19,6 +19,7 @@ from generator.judge.analysis import (
     year_overview,
 )
 from generator.judge.derive import PupilFacts, SchoolFacts, SubjectRow
+from generator.judge.meeting import progress_lists
 from generator.rules import groups
 from generator.sources import markup
 from generator.sources.schema import Pupil
@@ -120,12 +121,16 @@ ACTION_GROUPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("overdue", "Overdue", "Reviews, formal meetings and weekly logs past their date.", ("review.overdue", "meeting.overdue", "log.overdue")),
     ("this-week", "Due in the next seven days", "Reviews falling due this week.", ("review.due",)),
     ("referrals", "New referrals", "Referred pupils waiting for a mentor and a letter home.", ("referral.new",)),
+    ("plans", "No action plan", "Every active mentee has an individual action plan with SMART targets.", ("plan.missing",)),
+    ("mentors", "No staff mentor", "Every pupil in these years has a staff mentor.", ("mentor.missing",)),
+    ("term", "Not yet seen this term", "Every pupil is mentored at least once each term.", ("review.term",)),
+    ("late-logs", "Weekly logs written late", "Logs are due by the deadline the scheme sets for the week before.", ("log.late",)),
     ("no-intervention", "Below target with no intervention", "Each subject below target needs an intervention.", ("below.no_intervention",)),
     ("behind", "Behind the expected pace", "Less progress this year than the scheme expects by now.", ("progress.behind",)),
-    ("attendance", "Persistent absence", "Missing 10% or more of sessions in the latest half term.", ("attendance.persistent",)),
+    ("attendance", "Persistent absence", "Missing {persistent}% or more of sessions in the latest half term.", ("attendance.persistent",)),
     ("raise", "Targets to raise", "Above target: the target is raised.", ("target.raise",)),
     ("skills", "Ready to move up in basic skills", "Enough green weeks in a row at the current level.", ("skills.move_up",)),
-    ("exit", "Ready for an exit review", "Every target met: review whether mentoring can end.", ("exit.review",)),
+    ("exit", "Ready for an exit review", "Every target assessed this round and met: review whether mentoring can end.", ("exit.ready",)),
 )
 """Dashboard headings in the order a mentor works through them; an action with another code goes under 'Other'."""
 
@@ -152,7 +157,7 @@ class StaffSite:
 
 def staff_site(school: SchoolFacts, lowered: tuple[LoweredTarget, ...] = ()) -> StaffSite:
     actions = _action_rows(school)
-    due = {}
+    due: dict[str, int] = {}
     for a in actions:
         due[a.pupil_id] = due.get(a.pupil_id, 0) + 1
     rows = tuple(_register_row(school, p, due.get(p.id, 0)) for p in school.pupils)
@@ -163,20 +168,22 @@ def staff_site(school: SchoolFacts, lowered: tuple[LoweredTarget, ...] = ()) -> 
         standings = [r.standing for p in active for r in p.subjects if r.subject_id == subject.id and r.standing]
         by_subject.append((subject.name, standings.count("above"), standings.count("on"), standings.count("below")))
     mentors = tuple(sorted({(r.mentor_id, r.mentor) for r in mentees if r.mentor_id and r.mentor}, key=lambda m: (m[1], m[0])))
-    return StaffSite(school_header(school), mentees, actions, _groups(actions), rows, mentors,
+    return StaffSite(school_header(school), mentees, actions, _groups(actions, school), rows, mentors,
                      tuple(sorted({p.record.year for p in school.pupils})), tuple(by_subject), lowered)
 
 
 def _action_rows(school: SchoolFacts) -> tuple[ActionRow, ...]:
-    names = {p.id: p.display_name for p in school.pupils}
-    rows = (ActionRow(a.pupil_id, names[a.pupil_id], p.record.mentor, p.mentor_name, a.code, a.text, a.due)
-            for p in school.pupils for a in p.actions)
-    return tuple(sorted(rows, key=lambda a: (a.due or dt.date.max, a.code, a.pupil, a.pupil_id, a.text)))
+    """The school's one list of actions (SchoolFacts.actions, which `mentorsite actions` prints), with names for the page."""
+    pupils = {p.id: p for p in school.pupils}
+    return tuple(ActionRow(a.pupil_id, pupils[a.pupil_id].display_name, pupils[a.pupil_id].record.mentor,
+                           pupils[a.pupil_id].mentor_name, a.code, a.text, a.due) for a in school.actions)
 
 
-def _groups(actions: tuple[ActionRow, ...]) -> tuple[ActionGroup, ...]:
+def _groups(actions: tuple[ActionRow, ...], school: SchoolFacts) -> tuple[ActionGroup, ...]:
     known = {code for *_, codes in ACTION_GROUPS for code in codes}
-    groups = [ActionGroup(slug, title, hint, tuple(a for a in actions if a.code in codes)) for slug, title, hint, codes in ACTION_GROUPS]
+    persistent = f"{school.site.scheme.attendance.persistent_missed_percent:g}"
+    groups = [ActionGroup(slug, title, hint.replace("{persistent}", persistent), tuple(a for a in actions if a.code in codes))
+              for slug, title, hint, codes in ACTION_GROUPS]
     other = tuple(a for a in actions if a.code not in known)
     if other:
         groups.append(ActionGroup("other", "Other", "Everything else the rules flagged.", other))
@@ -268,27 +275,24 @@ class ProgressMeeting:
     support: tuple[MeetingRow, ...]
     exit: tuple[MeetingRow, ...]
     overdue: tuple[ActionRow, ...]
+    round: str | None = None
+    """The half term whose grades were judged; differs from `term` until the current round's grades are in."""
+    lacking: int = 0
+    """Pupils with no grade yet for the current half term."""
 
 
 def progress_meeting(school: SchoolFacts, site: StaffSite) -> ProgressMeeting:
-    """Excelled: above target or ahead of pace in a subject and below in none. Needs support: below target or behind
-    in any subject. Ready to exit: an active mentee with every target met (P1)."""
-    excelled, support, ready = [], [], []
-    for p in school.pupils:
-        below = [r for r in p.subjects if r.standing == "below" or r.pace == "behind"]
-        above = [r for r in p.subjects if r.standing == "above" or r.pace == "ahead"]
-        if below:
-            support.append(_meeting_row(p, below))
-        elif above:
-            excelled.append(_meeting_row(p, above))
-        if any(a.code == "exit.review" for a in p.actions):
-            ready.append(_meeting_row(p, [r for r in p.subjects if r.standing]))
+    """The lists come from judge.meeting.progress_lists, the same as the printed sheet's."""
+    lists = progress_lists(school)
     overdue = tuple(a for a in site.actions if a.code == "review.overdue")
-    return ProgressMeeting(school_header(school), grading_key(school), school.current.name, tuple(excelled), tuple(support),
-                           tuple(ready), overdue)
+    return ProgressMeeting(school_header(school), grading_key(school), school.current.name,
+                           tuple(_meeting_row(x.pupil, x.subjects) for x in lists.excelled),
+                           tuple(_meeting_row(x.pupil, x.subjects) for x in lists.support),
+                           tuple(_meeting_row(x.pupil, x.subjects) for x in lists.exit), overdue,
+                           lists.round.name if lists.round else None, lists.lacking)
 
 
-def _meeting_row(p: PupilFacts, rows: list[SubjectRow]) -> MeetingRow:
+def _meeting_row(p: PupilFacts, rows: tuple[SubjectRow, ...]) -> MeetingRow:
     return MeetingRow(p.id, p.display_name, p.record.year, p.record.form, p.mentor_name, p.record.mentoring.status,
                       tuple(MeetingSubject(r.subject, r.latest, r.target, r.standing, r.colour, r.pace) for r in rows))
 
