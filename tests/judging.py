@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from generator import views
-from generator.build import PACKAGE_TEMPLATES, check, derive
+from generator.build import check, derive
+from generator.output.templates import PACKAGED, TemplateSet
 from generator.judge.derive import SchoolFacts
 from generator.output.plan import plan
 from generator.output.render import environments, render
@@ -22,7 +23,7 @@ def rendered(school: SchoolFacts, *dests: str) -> dict[str, str]:
     """The HTML of the named outputs (a PDF's dest gives the HTML it is printed from), rendered in this process."""
     staff = views.staff_site(school)
     governors = views.governors_site(school, ())
-    envs = environments(PACKAGE_TEMPLATES)
+    envs = environments(TemplateSet(PACKAGED.parent, None))
     out: dict[str, str] = {}
     for output in plan(school, staff, governors):
         if output.dest in dests:

@@ -16,7 +16,8 @@ import yaml
 from support import AS_OF
 
 from generator import views
-from generator.build import check, derive, templates_dir
+from generator.build import check, derive
+from generator.output.templates import template_set
 from generator.output.plan import plan
 from generator.output.render import environments, render
 from generator.rules.disclosure import Candidate, Threshold, protect, pupils_as_cells
@@ -75,7 +76,7 @@ def rendered(root: Path, *dests: str) -> dict[str, str]:
     checked = check(root)
     school = derive(root, checked, AS_OF)
     outputs = plan(school, views.staff_site(school), views.governors_site(school, ()))
-    envs = environments(templates_dir(root))
+    envs = environments(template_set(root))
     return {o.dest: html.unescape(render(envs[o.audience], o.template, o.page, **o.context))
             for o in outputs if o.dest in dests}
 

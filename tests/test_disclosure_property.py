@@ -57,7 +57,8 @@ from hypothesis import strategies as st
 from test_disclosure import SITE, pupil, write_school
 
 from generator import views
-from generator.build import check, derive, templates_dir
+from generator.build import check, derive
+from generator.output.templates import template_set
 from generator.output import pdf
 from generator.output.plan import plan
 from generator.output.render import environments, render
@@ -251,14 +252,14 @@ def governors_text(root: Path) -> tuple[str, str]:
     checked = check(root)
     school = derive(root, checked, AS_OF)
     outputs = plan(school, views.staff_site(school), views.governors_site(school, ()))
-    envs = environments(templates_dir(root))
+    envs = environments(template_set(root))
     page = next(o for o in outputs if o.dest == "governors/outcomes/index.html")
     pack = next(o for o in outputs if o.dest == "governors/governors-pack.pdf")
     page_html = render(envs["governors"], page.template, page.page, **page.context)
     main = page_html[page_html.index("<main"): page_html.index("</main>")]
     page_text = html.unescape(re.sub(r"<[^>]+>", " ", main))
     pack_html = render(envs["governors"], pack.template, pack.page, **pack.context)
-    css = (templates_dir(root) / "shared" / "print.css",)
+    css = (template_set(root).find("shared/print.css"),)
     [(_, data)] = list(pdf.render_all([pdf.PdfJob(pack.dest, pack_html)], root, css, 1))
     (root / "pack.pdf").write_bytes(data)
     pack_text = subprocess.run(["pdftotext", "-raw", str(root / "pack.pdf"), "-"], check=True, capture_output=True,

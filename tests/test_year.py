@@ -14,7 +14,7 @@ import yaml
 from judging import past_dates_as_plans, rendered, school_at, text_of
 from support import SITES, pdf_text
 
-from generator.build import PACKAGE_TEMPLATES
+from generator.output.templates import PACKAGED as PACKAGE_TEMPLATES
 from generator.judge.warnings import warnings
 from generator.output import pdf
 from generator.sources.inputs import load_school

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+import posixpath
 
 from generator.judge.derive import SchoolFacts
 
@@ -33,7 +33,7 @@ def school_header(school: SchoolFacts) -> SchoolHeader:
 
 def crest_web_path(crest: str) -> str:
     """Where web pages find the crest inside their audience folder; output/templates.py copies it there."""
-    return "assets/crest" + PurePosixPath(crest).suffix.lower()
+    return "assets/crest" + posixpath.splitext(crest)[1].lower()
 
 
 @dataclass(frozen=True)
