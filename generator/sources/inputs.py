@@ -73,6 +73,7 @@ def load_school(root: Path) -> Checked:
             site = None if found else site
 
     pupils: dict[str, Pupil] = {}
+    upns: dict[str, str] = {}  # UPN → the first file that holds it
     pupil_dir = root / "pupils"
     for path in sorted(pupil_dir.glob("*")) if pupil_dir.is_dir() else []:
         if path.name.startswith(".") or path.is_dir():
@@ -96,6 +97,7 @@ def load_school(root: Path) -> Checked:
             problems += check_pupil(record, doc, site)
         if record is not None:
             pupils[path.stem] = record
+            problems += _duplicate_upn(record, doc, upns)
 
     policies = _markdown_dir(root, "content/policies", PolicyMeta, "policy", problems)
     letters = _markdown_dir(root, "content/letters", LetterMeta, "letter", problems)
@@ -107,6 +109,17 @@ def load_school(root: Path) -> Checked:
         policies={slug: (meta, body, line) for slug, (meta, body, line) in policies.items()},  # type: ignore[misc]
         letters={slug: (meta, body) for slug, (meta, body, _line) in letters.items()},  # type: ignore[misc]
     )
+
+
+def _duplicate_upn(record: Pupil, doc: Located, seen: dict[str, str]) -> list[Diagnostic]:
+    """A UPN names one pupil nationally: two files with the same one are two copies of a pupil, or a typo."""
+    if record.upn is None:
+        return []
+    first = seen.setdefault(record.upn, doc.path)
+    if first == doc.path:
+        return []
+    return [Diagnostic(doc.path, doc.at(("upn",)), "pupil.upn.duplicate",
+                       f"upn: '{record.upn}' is already the UPN of {first}; each pupil has their own UPN")]
 
 
 def _markdown_dir(root: Path, folder: str, model: type[PolicyMeta] | type[LetterMeta], area: str,
