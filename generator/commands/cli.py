@@ -62,6 +62,30 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--pupils", type=_positive, required=True)
     sample.add_argument("--seed", type=int, default=2026)
     sample.add_argument("dir", type=Path)
+
+    importing = commands.add_parser("import", help="write pupil files from an MIS export (marksheet CSV/XLSX, or a DfE CTF)")
+    kinds = importing.add_subparsers(dest="kind", required=True, metavar="KIND")
+    marks = kinds.add_parser("marksheet", help="one half term's grades, attendance and attitude from a CSV or XLSX marksheet")
+    marks.add_argument("file", type=Path)
+    marks.add_argument("--half-term", required=True, help="the half term id in site.yaml the values belong to, e.g. au2")
+    ctf = kinds.add_parser("ctf", help="new pupils and KS2 results from a DfE Common Transfer File (XML)")
+    ctf.add_argument("file", type=Path)
+    ctf.add_argument("--year", type=int, default=None, help="the year group the pupils join (default: the CTF's NC year + 1)")
+    ctf.add_argument("--form", default="TBC", help="the form to write for new pupils (default: TBC)")
+    for kind in (marks, ctf):
+        kind.add_argument("--root", type=Path, default=Path("."))
+        kind.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
+
+    new = commands.add_parser("new", help="start a new record from a commented skeleton")
+    new_kinds = new.add_subparsers(dest="kind", required=True, metavar="KIND")
+    new_pupil = new_kinds.add_parser("pupil", help="write pupils/ID.yaml (default: the next free id)")
+    new_pupil.add_argument("id", nargs="?", default=None)
+    new_pupil.add_argument("--first-name", default="New")
+    new_pupil.add_argument("--last-name", default="Pupil")
+    new_pupil.add_argument("--year", type=int, default=7)
+    new_pupil.add_argument("--form", default="TBC")
+    new_pupil.add_argument("--root", type=Path, default=Path("."))
+    new_pupil.add_argument("--dry-run", action="store_true")
     return top
 
 
@@ -131,7 +155,34 @@ def _run(args: argparse.Namespace) -> int:
         write_sample(args.pupils, args.dir, seed=args.seed)
         _say(f"wrote a sample school of {args.pupils} pupils to {args.dir}")
         return 0
+    if args.command in ("import", "new"):
+        return _convert(args)
     raise AssertionError(args.command)
+
+
+def _convert(args: argparse.Namespace) -> int:
+    """`import` and `new`: converters that write pupil files; a dry run prints the diff instead."""
+    from generator.commands import importing
+
+    if args.command == "new":
+        outcome = importing.new_pupil(args.root, args.id, first=args.first_name, last=args.last_name, year=args.year,
+                                      form=args.form, dry_run=args.dry_run)
+    elif args.kind == "marksheet":
+        outcome = importing.import_marksheet(args.root, args.file, args.half_term, dry_run=args.dry_run)
+    else:
+        outcome = importing.import_ctf(args.root, args.file, dry_run=args.dry_run, year=args.year, form=args.form)
+    if args.dry_run:
+        sys.stdout.write(outcome.diff())
+    for note in outcome.notes:
+        _say(note)
+    files = len(outcome.changes)
+    verb = "would change" if args.dry_run else "changed"
+    if not files:
+        _say("nothing to change: every value is already in the pupil files")
+        return 0
+    _say(f"{verb} {files} file{'s' if files != 1 else ''} ({outcome.values} value{'s' if outcome.values != 1 else ''})"
+         + ("; nothing was written" if args.dry_run else "; review with git diff, then commit"))
+    return 0
 
 
 def _history(root: Path, file: Path) -> int:

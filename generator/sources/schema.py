@@ -160,6 +160,14 @@ class Subject(Strict):
     scale: str
 
 
+class ImportSettings(Strict):
+    """How `mentorsite import marksheet` reads an MIS export: a preset for the MIS's usual headings, plus the school's own."""
+
+    preset: Literal["plain", "sims", "arbor", "bromcom"] = Field(default="plain", description="the MIS whose export headings to expect")
+    columns: dict[str, str] = Field(default_factory=dict, description="a column heading → a subject id, 'attendance', "
+                                    "'attitude.<field>', 'upn', 'admission_number', 'id' or 'ignore'")
+
+
 class Site(Strict):
     school: ShortText
     academic_year: ShortText
@@ -169,6 +177,7 @@ class Site(Strict):
     scales: dict[str, Scale] = Field(min_length=1)
     subjects: list[Subject] = Field(min_length=1)
     scheme: Scheme = Field(default_factory=Scheme)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
 
 
 # --- pupils/<id>.yaml --------------------------------------------------------
@@ -294,6 +303,7 @@ class Pupil(Strict):
     form: ShortText
     mentor: str | None = None
     upn: str | None = Field(default=None, pattern=r"^[A-Z][0-9]{11}[0-9A-Z]$")
+    admission_number: ShortText | None = Field(default=None, description="the MIS's admission number, used to match import rows")
     date_of_birth: dt.date | None = None
     gender: Literal["F", "M", "X"] | None = None
     context: Context = Field(default_factory=Context)
