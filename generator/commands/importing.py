@@ -28,7 +28,13 @@ from ruamel.yaml.tokens import CommentToken
 from generator.build import check
 from generator.sources import ctf as ctf_source
 from generator.sources import marksheet as sheets
-from generator.sources.diagnostics import Diagnostic, InvalidInput, Position, did_you_mean, one_of
+from generator.sources.diagnostics import (
+    Diagnostic,
+    InvalidInput,
+    Position,
+    did_you_mean,
+    one_of,
+)
 from generator.sources.identifiers import upn_problem
 from generator.sources.load import parse_yaml
 from generator.sources.schema import AttitudeGrid, Pupil, Site
@@ -230,12 +236,17 @@ class _PupilEdit:
         node = self.data
         for depth, key in enumerate(path[:-1]):
             child = node.get(key)
-            if not isinstance(child, CommentedMap):
-                fresh = CommentedMap()
+            if not isinstance(child, CommentedMap):  # build the whole new block, then add it in one place
+                tree: Any = value
+                for inner in reversed(path[depth + 1:]):
+                    block = CommentedMap()
+                    block[inner] = tree
+                    tree = block
                 if depth and node and all(isinstance(v, CommentedMap) and v.fa.flow_style() for v in node.values()):
-                    fresh.fa.set_flow_style()  # `au1: {maths: "5"}` siblings: write the new half term the same way
-                _put(node, key, fresh)
-                child = fresh
+                    tree.fa.set_flow_style()  # `au1: {maths: "5"}` siblings: write the new half term the same way
+                _put(node, key, tree)
+                self.changed += 1
+                return 1
             node = child
         key = path[-1]
         if key in node and _same(node[key], value):
@@ -435,15 +446,15 @@ def _finish(root: Path, site: Site, outcome: Outcome, dry_run: bool) -> None:
         for rel_path, _old, new in outcome.changes:
             target = root / rel_path
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=".import-", suffix=".yaml", dir=target.parent)
+            handle, temp_name = tempfile.mkstemp(prefix=".import-", suffix=".yaml", dir=target.parent)
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(new)
-            staged.append((Path(temp), target))
-        for temp, target in staged:
-            os.replace(temp, target)
+            staged.append((Path(temp_name), target))
+        for staged_file, target in staged:
+            os.replace(staged_file, target)
     finally:
-        for temp, _target in staged:
-            temp.unlink(missing_ok=True)
+        for staged_file, _target in staged:
+            staged_file.unlink(missing_ok=True)
 
 
-__all__ = ["Outcome", "import_marksheet", "import_ctf", "new_pupil", "next_pupil_id", "skeleton", "AttitudeGrid"]
+__all__ = ["AttitudeGrid", "Outcome", "import_ctf", "import_marksheet", "new_pupil", "next_pupil_id", "skeleton"]

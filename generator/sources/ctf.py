@@ -22,8 +22,8 @@ from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import Locator
 
-from defusedxml import DefusedXmlException
-from defusedxml.sax import parseString
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.sax import parseString  # type: ignore[import-untyped]
 
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 from generator.sources.identifiers import upn_problem
@@ -44,12 +44,12 @@ class Node:
     line: int
     column: int
     text: str = ""
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
-    def find(self, tag: str) -> "Node | None":
+    def find(self, tag: str) -> Node | None:
         return next((c for c in self.children if c.tag == tag), None)
 
-    def all(self, tag: str) -> list["Node"]:
+    def all(self, tag: str) -> list[Node]:
         return [c for c in self.children if c.tag == tag]
 
     def value(self, tag: str) -> str:
@@ -64,11 +64,11 @@ class _Builder(ContentHandler):
         self.root: Node | None = None
         self.where: Locator | None = None
 
-    def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 (the SAX interface's name)
+    def setDocumentLocator(self, locator: Locator) -> None:
         self.where = locator
 
-    def startElement(self, name: str, attrs: object) -> None:  # noqa: N802
-        line = self.where.getLineNumber() if self.where else 1
+    def startElement(self, name: str, attrs: object) -> None:
+        line = (self.where.getLineNumber() or 1) if self.where else 1
         column = (self.where.getColumnNumber() or 0) + 1 if self.where else 1
         node = Node(name.split(":")[-1], line, column)
         if self.stack:
@@ -77,7 +77,7 @@ class _Builder(ContentHandler):
             self.root = node
         self.stack.append(node)
 
-    def endElement(self, name: str) -> None:  # noqa: N802
+    def endElement(self, name: str) -> None:
         self.stack.pop()
 
     def characters(self, content: str) -> None:

@@ -6,7 +6,13 @@ never repaired, because the mistake may be in any of its characters.
 
 from __future__ import annotations
 
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
 from stdnum.gb import upn as _upn
 
 

@@ -11,11 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
-from generator.sources.diagnostics import Diagnostic, InvalidInput, Position, did_you_mean, one_of
+from generator.sources.diagnostics import (
+    Diagnostic,
+    InvalidInput,
+    Position,
+    did_you_mean,
+    one_of,
+)
 from generator.sources.schema import AttitudeGrid, Site
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -146,7 +152,7 @@ def _read_csv(raw: bytes, shown: str) -> list[list[Cell]]:
 def _read_xlsx(file: Path, shown: str) -> list[list[Cell]]:
     from zipfile import BadZipFile
 
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
