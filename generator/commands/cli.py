@@ -86,6 +86,10 @@ def parser() -> argparse.ArgumentParser:
     new_pupil.add_argument("--form", default="TBC")
     new_pupil.add_argument("--root", type=Path, default=Path("."))
     new_pupil.add_argument("--dry-run", action="store_true")
+
+    roll = commands.add_parser("rollover", help="close the school year: pupils move up, leavers archived, next year's half terms added")
+    roll.add_argument("--root", type=Path, default=Path("."))
+    roll.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
     return top
 
 
@@ -155,7 +159,7 @@ def _run(args: argparse.Namespace) -> int:
         write_sample(args.pupils, args.dir, seed=args.seed)
         _say(f"wrote a sample school of {args.pupils} pupils to {args.dir}")
         return 0
-    if args.command in ("import", "new"):
+    if args.command in ("import", "new", "rollover"):
         return _convert(args)
     raise AssertionError(args.command)
 
@@ -164,7 +168,11 @@ def _convert(args: argparse.Namespace) -> int:
     """`import` and `new`: converters that write pupil files; a dry run prints the diff instead."""
     from generator.commands import importing
 
-    if args.command == "new":
+    if args.command == "rollover":
+        from generator.commands.rollover import rollover
+
+        outcome = rollover(args.root, dry_run=args.dry_run)
+    elif args.command == "new":
         outcome = importing.new_pupil(args.root, args.id, first=args.first_name, last=args.last_name, year=args.year,
                                       form=args.form, dry_run=args.dry_run)
     elif args.kind == "marksheet":

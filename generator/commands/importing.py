@@ -9,23 +9,17 @@ key order and quoting survive and the commit shows only the new values.
 
 from __future__ import annotations
 
-import difflib
-import io
 import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-from ruamel.yaml.tokens import CommentToken
 
 from generator.build import check
+from generator.commands.yamledit import FileEdit, Outcome
 from generator.sources import ctf as ctf_source
 from generator.sources import marksheet as sheets
 from generator.sources.diagnostics import (
@@ -39,22 +33,6 @@ from generator.sources.identifiers import upn_problem
 from generator.sources.load import parse_yaml
 from generator.sources.schema import AttitudeGrid, Pupil, Site
 from generator.sources.validate import check_pupil, parse_model
-
-
-@dataclass
-class Outcome:
-    """What an import would change: (pupil file, old text, new text), and notes for the person running it."""
-
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    values: int = 0
-
-    def diff(self) -> str:
-        out: list[str] = []
-        for rel_path, old, new in self.changes:
-            out += difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        f"a/{rel_path}" if old else "/dev/null", f"b/{rel_path}")
-        return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
 def shown_path(root: Path, file: Path) -> str:
@@ -86,7 +64,7 @@ def import_marksheet(root: Path, file: Path, half_term: str, *, dry_run: bool = 
         raise InvalidInput(problems)
     outcome = Outcome()
     for pid in sorted(values):
-        edit = _PupilEdit(root, pid)
+        edit = FileEdit(root, f"pupils/{pid}.yaml")
         for section, key, value in values[pid]:
             outcome.values += edit.set((section, half_term, key), value)
         edit.record(outcome)
@@ -94,7 +72,7 @@ def import_marksheet(root: Path, file: Path, half_term: str, *, dry_run: bool = 
     if missing:
         outcome.notes.append(f"{len(missing)} pupil{'s' if len(missing) != 1 else ''} not in {shown}, left unchanged: "
                              + ", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""))
-    _finish(root, site, outcome, dry_run)
+    finish(root, site, outcome, dry_run)
     return outcome
 
 
@@ -191,130 +169,6 @@ def _who(cells: dict[str, sheets.Cell], by_upn: dict[str, str], by_adno: dict[st
     return None
 
 
-# --- editing a pupil file without disturbing it ------------------------------------
-
-_LAYOUTS = [(2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 3, 1), (3, 3, 0), (3, 5, 3)]
-"""(mapping, sequence, offset) indentations people commonly write; the one that reproduces the file is used."""
-
-
-def _yaml(text: str) -> tuple[YAML, Any]:
-    """A round-trip loader set to write the file back exactly as it was laid out, where any common layout does."""
-    best: tuple[int, YAML, Any] | None = None
-    for mapping, sequence, offset in _LAYOUTS:
-        yaml = YAML()
-        yaml.preserve_quotes = True
-        yaml.width = 4096
-        yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-        data = yaml.load(text)
-        stream = io.StringIO()
-        yaml.dump(data, stream)
-        again = stream.getvalue()
-        if again == text:
-            return yaml, yaml.load(text)
-        distance = sum(1 for a, b in zip(again.splitlines(), text.splitlines()) if a != b) + abs(len(again) - len(text))
-        if best is None or distance < best[0]:
-            best = (distance, yaml, data)
-    assert best is not None
-    return best[1], best[1].load(text)
-
-
-class _PupilEdit:
-    def __init__(self, root: Path, pid: str) -> None:
-        self.rel_path = f"pupils/{pid}.yaml"
-        raw = (root / self.rel_path).read_bytes()
-        self.bom = raw.startswith(b"\xef\xbb\xbf")
-        self.old = raw.decode("utf-8-sig").replace("\r\n", "\n")
-        self.crlf = b"\r\n" in raw
-        self.changed = 0
-        try:
-            self.yaml, self.data = _yaml(self.old)
-        except YAMLError as err:  # `check` read it, so this is a difference between the two YAML readers
-            raise InvalidInput([Diagnostic(self.rel_path, Position(1, 1), "import.yaml", f"this file cannot be edited safely ({type(err).__name__})")])
-
-    def set(self, path: tuple[str, ...], value: Any) -> int:
-        """Set one value, creating the blocks on the way; 0 when it already holds that value (a re-import changes nothing)."""
-        node = self.data
-        for depth, key in enumerate(path[:-1]):
-            child = node.get(key)
-            if not isinstance(child, CommentedMap):  # build the whole new block, then add it in one place
-                tree: Any = value
-                for inner in reversed(path[depth + 1:]):
-                    block = CommentedMap()
-                    block[inner] = tree
-                    tree = block
-                if depth and node and all(isinstance(v, CommentedMap) and v.fa.flow_style() for v in node.values()):
-                    tree.fa.set_flow_style()  # `au1: {maths: "5"}` siblings: write the new half term the same way
-                _put(node, key, tree)
-                self.changed += 1
-                return 1
-            node = child
-        key = path[-1]
-        if key in node and _same(node[key], value):
-            return 0
-        self.changed += 1
-        if key in node:
-            node[key] = value
-        else:
-            _put(node, key, value)
-        return 1
-
-    def record(self, outcome: Outcome) -> None:
-        stream = io.StringIO()
-        self.yaml.dump(self.data, stream)
-        new = stream.getvalue()
-        if self.changed and new != self.old:  # written back with the file's own line endings and byte-order mark
-            ending = "\r\n" if self.crlf else "\n"
-            outcome.changes.append((self.rel_path, ("\ufeff" if self.bom else "") + self.old.replace("\n", ending),
-                                    ("\ufeff" if self.bom else "") + new.replace("\n", ending)))
-
-
-def _same(old: Any, new: Any) -> bool:
-    if isinstance(new, float) and isinstance(old, (int, float)) and not isinstance(old, bool):
-        return float(old) == new
-    return str(old) == str(new)
-
-
-def _chain(node: Any) -> list[tuple[Any, Any]]:
-    """The (container, key) pairs down to the last value a block writes, stopping at a flow-style block."""
-    out: list[tuple[Any, Any]] = []
-    while isinstance(node, (CommentedMap, CommentedSeq)) and len(node):
-        key = list(node.keys())[-1] if isinstance(node, CommentedMap) else len(node) - 1
-        out.append((node, key))
-        node = node[key]
-        if isinstance(node, (CommentedMap, CommentedSeq)) and node.fa.flow_style():
-            break
-    return out
-
-
-def _put(node: CommentedMap, key: str, value: Any) -> None:
-    """Append a key, keeping the comment block that introduced the *next* section above that section.
-
-    ruamel attaches the blank lines and comments before a key to the last
-    value written before them; appending after that value would slide the
-    comment above the new data, so it is moved to the new last value.
-    """
-    tail = None
-    for owner, last in reversed(_chain(node)):
-        item = owner.ca.items.get(last)
-        if not item or len(item) < 3 or item[2] is None:
-            continue
-        text = item[2].value
-        cut = text.find("\n")
-        if cut >= 0 and text[cut + 1:].strip():
-            item[2].value = text[: cut + 1]
-            tail = (text[cut + 1:], item[2].start_mark)
-        break
-    node[key] = value
-    if tail is None:
-        return
-    owner, last = _chain(node)[-1]
-    item = owner.ca.items.setdefault(last, [None, None, None, None])
-    if item[2] is None:
-        item[2] = CommentToken("\n" + tail[0], tail[1], None)
-    else:
-        item[2].value = item[2].value + tail[0]
-
-
 # --- CTF ----------------------------------------------------------------------------
 
 def import_ctf(root: Path, file: Path, *, dry_run: bool = False, year: int | None = None, form: str = "TBC") -> Outcome:
@@ -335,7 +189,7 @@ def import_ctf(root: Path, file: Path, *, dry_run: bool = False, year: int | Non
         seen[pupil.upn] = pupil.line
         pid = by_upn.get(pupil.upn)
         if pid is not None:
-            edit = _PupilEdit(root, pid)
+            edit = FileEdit(root, f"pupils/{pid}.yaml")
             for key, score in pupil.ks2.items():
                 outcome.values += edit.set(("baseline", "ks2", key), score)
             edit.record(outcome)
@@ -356,7 +210,7 @@ def import_ctf(root: Path, file: Path, *, dry_run: bool = False, year: int | Non
         raise InvalidInput(problems)
     known = sum(1 for p in pupils if p.upn in by_upn)
     outcome.notes.append(f"{len(pupils)} pupils in {shown}: {known} already had a file, {len(pupils) - known} new")
-    _finish(root, checked.site, outcome, dry_run)
+    finish(root, checked.site, outcome, dry_run)
     return outcome
 
 
@@ -418,16 +272,18 @@ def new_pupil(root: Path, pid: str | None, *, first: str, last: str, year: int, 
     if problems:
         raise InvalidInput(problems)
     outcome = Outcome(changes=[(f"pupils/{pid}.yaml", "", skeleton(first, last, year, form))], values=1)
-    _finish(root, checked.site, outcome, dry_run)
+    finish(root, checked.site, outcome, dry_run)
     return outcome
 
 
 # --- check, then write every file or none -------------------------------------------
 
-def _finish(root: Path, site: Site, outcome: Outcome, dry_run: bool) -> None:
-    """Validate every changed file as `check` would; then, unless a dry run, replace them all."""
+def finish(root: Path, site: Site, outcome: Outcome, dry_run: bool) -> None:
+    """Validate every changed pupil file as `check` would; then, unless a dry run, write them all (or, on any failure, none)."""
     problems: list[Diagnostic] = []
     for rel_path, _old, new in outcome.changes:
+        if not new or not rel_path.startswith("pupils/"):
+            continue
         try:
             doc = parse_yaml(new, rel_path)
         except InvalidInput as err:
@@ -444,14 +300,19 @@ def _finish(root: Path, site: Site, outcome: Outcome, dry_run: bool) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for rel_path, _old, new in outcome.changes:
+            if not new:
+                continue
             target = root / rel_path
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp_name = tempfile.mkstemp(prefix=".import-", suffix=".yaml", dir=target.parent)
+            handle, temp_name = tempfile.mkstemp(prefix=".mentorsite-", suffix=".yaml", dir=target.parent)
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(new)
             staged.append((Path(temp_name), target))
         for staged_file, target in staged:
             os.replace(staged_file, target)
+        for rel_path, _old, new in outcome.changes:
+            if not new:
+                (root / rel_path).unlink(missing_ok=True)
     finally:
         for staged_file, _target in staged:
             staged_file.unlink(missing_ok=True)

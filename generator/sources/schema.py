@@ -51,6 +51,7 @@ class HalfTerm(Strict):
     name: ShortText
     start: dt.date
     end: dt.date
+    academic_year: ShortText | None = Field(default=None, description="the school year it belongs to, e.g. '2026-27' (written by `mentorsite rollover`)")
 
 
 StaffRole = Literal["mentor", "lead_mentor", "slt", "hoy", "teacher", "senco"]
@@ -168,6 +169,15 @@ class ImportSettings(Strict):
                                     "'attitude.<field>', 'upn', 'admission_number', 'id' or 'ignore'")
 
 
+class Rollover(Strict):
+    """`mentorsite rollover`: who leaves at the end of the year, and how long an archived record is kept."""
+
+    last_year: int = Field(default=11, ge=7, le=13, description="the school's last year group; its pupils leave at rollover")
+    retention_years_after_birth: int = Field(default=25, ge=1, le=100, description="keep a leaver's record until date of birth + this")
+    sen_retention_years_after_birth: int = Field(default=31, ge=1, le=100, description="the same, for a pupil with SEN (K or E)")
+    retention_years_after_leaving: int = Field(default=6, ge=1, le=100, description="when the date of birth is not known")
+
+
 class Site(Strict):
     school: ShortText
     academic_year: ShortText
@@ -178,6 +188,7 @@ class Site(Strict):
     subjects: list[Subject] = Field(min_length=1)
     scheme: Scheme = Field(default_factory=Scheme)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    rollover: Rollover = Field(default_factory=Rollover)
 
 
 # --- pupils/<id>.yaml --------------------------------------------------------
@@ -304,6 +315,7 @@ class Pupil(Strict):
     mentor: str | None = None
     upn: str | None = Field(default=None, pattern=r"^[A-Z][0-9]{11}[0-9A-Z]$")
     admission_number: ShortText | None = Field(default=None, description="the MIS's admission number, used to match import rows")
+    leaving: bool = Field(default=False, description="leaves at the end of this school year: `mentorsite rollover` archives the record")
     date_of_birth: dt.date | None = None
     gender: Literal["F", "M", "X"] | None = None
     context: Context = Field(default_factory=Context)
