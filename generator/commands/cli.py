@@ -90,6 +90,24 @@ def parser() -> argparse.ArgumentParser:
     roll = commands.add_parser("rollover", help="close the school year: pupils move up, leavers archived, next year's half terms added")
     roll.add_argument("--root", type=Path, default=Path("."))
     roll.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
+
+    export = commands.add_parser("export", help="the register or the cohort analysis as CSV (staff only)")
+    export.add_argument("table", choices=["register", "analysis"])
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--out", type=Path, default=None, help="write to this file (default: print)")
+    export.add_argument("--root", type=Path, default=Path("."))
+    export.add_argument("--as-of", type=_date, default=None)
+
+    sar = commands.add_parser("sar", help="a subject-access bundle (zip) of everything held about one pupil")
+    sar.add_argument("pupil", help="the pupil's id (the file name in pupils/ without .yaml)")
+    sar.add_argument("--out", type=Path, required=True, help="the zip file to write, outside the school's folder")
+    sar.add_argument("--root", type=Path, default=Path("."))
+    sar.add_argument("--as-of", type=_date, default=None)
+    sar.add_argument("--jobs", type=_positive, default=1)
+
+    keep = commands.add_parser("retention", help="archived records past their retention date, and the command that removes them")
+    keep.add_argument("--root", type=Path, default=Path("."))
+    keep.add_argument("--as-of", type=_date, default=None)
     return top
 
 
@@ -161,6 +179,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command in ("import", "new", "rollover"):
         return _convert(args)
+    if args.command in ("export", "sar", "retention"):
+        return _out(args)
     raise AssertionError(args.command)
 
 
@@ -191,6 +211,35 @@ def _convert(args: argparse.Namespace) -> int:
     _say(f"{verb} {files} file{'s' if files != 1 else ''} ({outcome.values} value{'s' if outcome.values != 1 else ''})"
          + ("; nothing was written" if args.dry_run else "; review with git diff, then commit"))
     return 0
+
+
+def _out(args: argparse.Namespace) -> int:
+    """`export`, `sar` and `retention`: what leaves the school's folder on request."""
+    from generator.commands import export
+
+    if args.command == "export":
+        text = (export.register_csv if args.table == "register" else export.analysis_csv)(args.root, args.as_of)
+        if args.out is None:
+            sys.stdout.write(text)
+        else:
+            args.out.write_text(text, encoding="utf-8", newline="")
+            _say(f"wrote the {args.table} to {args.out}")
+        return 0
+    if args.command == "sar":
+        bundle = export.sar(args.root, args.pupil, args.out, as_of=args.as_of, jobs=args.jobs)
+        _say(f"wrote {bundle.path} ({len(bundle.files)} files); it holds personal data: send it securely, then delete it")
+        return 0
+    today, due, problems = export.retention(args.root, args.as_of)
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    for item in due:
+        print(f"{item.rel_path}  keep until {item.retain_until}  (past, as of {today})")
+    if due:
+        print(export.removal_command(due, today))
+        _say("the files stay in git history; the docs (answer a subject access request / start a new year) say how to purge them")
+    else:
+        _say(f"no archived record is past its retention date as of {today}")
+    return 1 if problems else 0
 
 
 def _history(root: Path, file: Path) -> int:
