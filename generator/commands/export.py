@@ -20,7 +20,12 @@ from typing import Any
 
 from generator import build as pipeline
 from generator.output.write import OutputRefused
-from generator.sources.diagnostics import Diagnostic, InvalidInput, Position, did_you_mean
+from generator.sources.diagnostics import (
+    Diagnostic,
+    InvalidInput,
+    Position,
+    did_you_mean,
+)
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
