@@ -272,7 +272,7 @@ def test_new_pupil_takes_the_next_free_id_and_builds(school: Path) -> None:
     result = run_cli("new", "pupil", "--root", str(school), "--first-name", "Wren", "--last-name", "Ashdown", "--year", "8", "--form", "8W")
     assert result.returncode == 0, result.stderr
     text = (school / "pupils" / "p001.yaml").read_text(encoding="utf-8")
-    assert text.startswith("# New pupil.") and 'first_name: "Wren"' in text and "# upn:" in text
+    assert text.startswith("# yaml-language-server: $schema=../schemas/pupil.schema.json\n# New pupil.") and 'first_name: "Wren"' in text and "# upn:" in text
     with pytest.raises(InvalidInput) as caught:
         new_pupil(school, "ada", first="X", last="Y", year=7, form="7A")
     assert _errors(caught) == ["pupils/ada.yaml:1:1: pupils/ada.yaml already exists; the next free id is p002 [new.pupil.exists]"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from generator.output.search import SearchIndexError
 from generator.output.write import BuildLocked, OutputRefused
-from generator.sources.diagnostics import InvalidInput
+from generator.sources.diagnostics import Diagnostic, InvalidInput
 
 
 def _date(text: str) -> dt.date | dt.datetime:
@@ -46,6 +46,8 @@ def parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate only, write nothing")
     check.add_argument("--root", type=Path, default=Path("."))
+    check.add_argument("--format", choices=["text", "github"], default="text",
+                       help="'github': also print each problem as a GitHub Actions annotation on its file and line")
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every save")
     serve.add_argument("--root", type=Path, default=Path("."))
@@ -146,7 +148,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         from generator.build import check
 
-        checked = check(args.root)
+        try:
+            checked = check(args.root)
+        except InvalidInput as err:
+            if args.format == "github":
+                for diagnostic in err.diagnostics:
+                    print(_annotation(args.root, diagnostic))
+            raise
         print(f"mentorsite: {len(checked.pupils)} pupils, {len(checked.policies)} policies: all valid")
         return 0
     if args.command == "build":
@@ -240,6 +248,24 @@ def _out(args: argparse.Namespace) -> int:
     else:
         _say(f"no archived record is past its retention date as of {today}")
     return 1 if problems else 0
+
+
+def _annotation(root: Path, diagnostic: Diagnostic) -> str:
+    """`::error file=…,line=…,col=…,title=…::message`: GitHub shows it on the line of the file in the commit.
+
+    Paths are relative to the repository, so a school kept in a subfolder
+    (--root) gets that folder in front; values are escaped as the runner expects.
+    """
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    prefix = os.path.relpath(root.resolve(), Path.cwd().resolve()).replace(os.sep, "/")
+    path = diagnostic.path if prefix == "." else f"{prefix}/{diagnostic.path}"
+    return (f"::error file={prop(path)},line={diagnostic.position.line},col={diagnostic.position.column},"
+            f"title={prop(diagnostic.code)}::{data(' '.join(diagnostic.message.split()))}")
 
 
 def _history(root: Path, file: Path) -> int:

@@ -234,7 +234,8 @@ def next_pupil_id(taken: set[str]) -> str:
 def skeleton(first: str, last: str, year: int, form: str, *, upn: str | None = None, born: Any = None,
              gender: str | None = None, ks2: dict[str, int] | None = None, source: str | None = None) -> str:
     """A new pupil file with a comment before each section, so whoever fills it in knows what goes where."""
-    lines = [f"# New pupil{f', from {source}' if source else ''}. Lines starting with # are notes; the site ignores them.",
+    lines = ["# yaml-language-server: $schema=../schemas/pupil.schema.json",
+             f"# New pupil{f', from {source}' if source else ''}. Lines starting with # are notes; the site ignores them.",
              "# Dates are written year-month-day (2026-09-14). Grades go in double quotes (\"5\").", "",
              "# Who the pupil is. These four lines are the only ones you must fill in.",
              f"first_name: {json.dumps(first, ensure_ascii=False)}",
