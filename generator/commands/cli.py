@@ -216,6 +216,9 @@ def _convert(args: argparse.Namespace) -> int:
     if not files:
         _say("nothing to change: every value is already in the pupil files")
         return 0
+    if not args.dry_run:
+        for rel_path, old, new in outcome.changes[:20]:
+            _say(f"{'wrote' if not old else 'removed' if not new else 'updated'} {rel_path}")
     _say(f"{verb} {files} file{'s' if files != 1 else ''} ({outcome.values} value{'s' if outcome.values != 1 else ''})"
          + ("; nothing was written" if args.dry_run else "; review with git diff, then commit"))
     return 0
