@@ -58,7 +58,7 @@ def test_gitlab_file_says_what_the_school_relies_on() -> None:
 
 def test_dockerfile_installs_the_runtime_libraries_the_readme_lists() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    runtime = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core".split()
+    runtime = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
     assert f"`{' '.join(runtime)}`" in readme
     docker = (CI / "Dockerfile").read_text(encoding="utf-8")
     assert all(package in docker for package in [*runtime, "git"])

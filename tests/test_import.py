@@ -12,7 +12,12 @@ import pytest
 import yaml
 from support import run_cli
 
-from generator.commands.importing import import_ctf, import_marksheet, new_pupil, next_pupil_id
+from generator.commands.importing import (
+    import_ctf,
+    import_marksheet,
+    new_pupil,
+    next_pupil_id,
+)
 from generator.sources.diagnostics import InvalidInput
 from generator.sources.identifiers import make_upn
 
@@ -57,7 +62,7 @@ def _errors(caught: pytest.ExceptionInfo[InvalidInput]) -> list[str]:
 def test_csv_with_bom_and_windows_line_endings_imports_keeping_comments(school: Path) -> None:
     sheet = school / "marks.csv"
     sheet.write_bytes("\ufeffUPN,Name,Mathematics,English,Attendance,Effort\r\n"
-                      f"{ADA},Adaeze,5,6,95.5%,amber\r\n{CAL},Calloway,6,,96,Good\r\n".encode("utf-8"))
+                      f"{ADA},Adaeze,5,6,95.5%,amber\r\n{CAL},Calloway,6,,96,Good\r\n".encode())
     before = (school / "pupils" / "cal.yaml").read_text(encoding="utf-8")
     outcome = import_marksheet(school, sheet, "sp1")
     after = (school / "pupils" / "cal.yaml").read_text(encoding="utf-8")

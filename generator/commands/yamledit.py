@@ -89,7 +89,10 @@ class FileEdit:
                     tree = block
                 if depth and node and all(isinstance(v, CommentedMap) and v.fa.flow_style() for v in node.values()):
                     tree.fa.set_flow_style()  # `au1: {maths: "5"}` siblings: write the new half term the same way
-                put(node, key, tree)
+                if isinstance(node, CommentedMap) and key in node:  # `assessments:` written with nothing under it
+                    node[key] = tree
+                else:
+                    put(node, key, tree)
                 self.changed += 1
                 return 1
             node = child

@@ -101,7 +101,10 @@ class CtfPupil:
 
 def read_ctf(file: Path, shown: str) -> list[CtfPupil]:
     """Every pupil in the file; raises `InvalidInput` with every problem found."""
-    raw = file.read_bytes()
+    try:
+        raw = file.read_bytes()
+    except OSError as err:
+        raise InvalidInput([Diagnostic(shown, Position(1, 1), "ctf.file.missing", f"cannot read the file ({err.strerror})")])
     if len(raw) > MAX_BYTES:
         raise InvalidInput([Diagnostic(shown, Position(1, 1), "ctf.file.large", f"the file is over {MAX_BYTES // (1024 * 1024)} MB")])
     builder = _Builder()

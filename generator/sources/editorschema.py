@@ -28,7 +28,7 @@ SHORT_FORMS: dict[str, JsonSchemaValue] = {
 }
 """Each before-validator in schema.py by name → the extra input shape it turns into the model's own."""
 
-FILES = {"site.schema.json": schema.Site, "pupil.schema.json": schema.Pupil}
+FILES: dict[str, type[schema.BaseModel]] = {"site.schema.json": schema.Site, "pupil.schema.json": schema.Pupil}
 
 
 class _WithShortForms(GenerateJsonSchema):
