@@ -282,3 +282,18 @@ def test_new_pupil_takes_the_next_free_id_and_builds(school: Path) -> None:
         new_pupil(school, "ada", first="X", last="Y", year=7, form="7A")
     assert _errors(caught) == ["pupils/ada.yaml:1:1: pupils/ada.yaml already exists; the next free id is p002 [new.pupil.exists]"]
     assert run_cli("check", "--root", str(school)).returncode == 0
+
+
+def test_a_pupil_on_two_rows_and_a_sheet_without_identity_are_refused(school: Path) -> None:
+    (school / "twice.csv").write_text(f"UPN,Mathematics\n{ADA},5\n{BEX},6\n{ADA.lower()},6\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        import_marksheet(school, school / "twice.csv", "sp1")
+    assert _errors(caught) == ["twice.csv:4:1: ada already has a maths value on row 2; keep one row per pupil and subject [import.row.duplicate]"]
+    (school / "anon.csv").write_text("Name,Mathematics\nAdaeze,5\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        import_marksheet(school, school / "anon.csv", "sp1")
+    assert [d.code for d in caught.value.diagnostics] == ["import.heading.identity"]
+    (school / "bad.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(InvalidInput) as caught:
+        import_marksheet(school, school / "bad.xlsx", "sp1")
+    assert _errors(caught) == ["bad.xlsx:1:1: the file cannot be read as an Excel workbook (BadZipFile); save it again as .xlsx [import.xlsx.unreadable]"]

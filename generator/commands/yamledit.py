@@ -40,25 +40,29 @@ _LAYOUTS = [(2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 3, 1), (3
 """(mapping, sequence, offset) indentations people commonly write; the one that reproduces the file is used."""
 
 
-def _yaml(text: str) -> tuple[YAML, Any]:
-    """A round-trip loader set to write the file back exactly as it was laid out, where any common layout does."""
-    best: tuple[int, YAML, Any] | None = None
+def _round_trip(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return yaml
+
+
+def _layout(text: str) -> YAML:
+    """A writer set to the file's own indentation: the common layout that reproduces the file, else the closest one."""
+    best: tuple[int, YAML] | None = None
     for mapping, sequence, offset in _LAYOUTS:
-        yaml = YAML()
-        yaml.preserve_quotes = True
-        yaml.width = 4096
-        yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-        data = yaml.load(text)
+        yaml = _round_trip(mapping, sequence, offset)
         stream = io.StringIO()
-        yaml.dump(data, stream)
+        yaml.dump(yaml.load(text), stream)
         again = stream.getvalue()
         if again == text:
-            return yaml, yaml.load(text)
+            return yaml
         distance = sum(1 for a, b in zip(again.splitlines(), text.splitlines()) if a != b) + abs(len(again) - len(text))
         if best is None or distance < best[0]:
-            best = (distance, yaml, data)
+            best = (distance, yaml)
     assert best is not None
-    return best[1], best[1].load(text)
+    return best[1]
 
 
 class FileEdit:
@@ -72,7 +76,7 @@ class FileEdit:
         self.crlf = b"\r\n" in raw
         self.changed = 0
         try:
-            self.yaml, self.data = _yaml(self.old)
+            self.data = _round_trip().load(self.old)  # indentation matters only when writing: see record()
         except YAMLError as err:  # `check` read it, so this is a difference between the two YAML readers
             raise InvalidInput([Diagnostic(self.rel_path, Position(1, 1), "import.yaml", f"this file cannot be edited safely ({type(err).__name__})")])
 
@@ -107,10 +111,13 @@ class FileEdit:
         return 1
 
     def record(self, outcome: Outcome) -> None:
+        """Add the file's change, if any value changed; an unchanged file is not even re-written in memory."""
+        if not self.changed:
+            return
         stream = io.StringIO()
-        self.yaml.dump(self.data, stream)
+        _layout(self.old).dump(self.data, stream)
         new = stream.getvalue()
-        if self.changed and new != self.old:  # written back with the file's own line endings and byte-order mark
+        if new != self.old:  # written back with the file's own line endings and byte-order mark
             ending = "\r\n" if self.crlf else "\n"
             outcome.changes.append((self.rel_path, ("\ufeff" if self.bom else "") + self.old.replace("\n", ending),
                                     ("\ufeff" if self.bom else "") + new.replace("\n", ending)))
