@@ -297,3 +297,14 @@ def test_a_pupil_on_two_rows_and_a_sheet_without_identity_are_refused(school: Pa
     with pytest.raises(InvalidInput) as caught:
         import_marksheet(school, school / "bad.xlsx", "sp1")
     assert _errors(caught) == ["bad.xlsx:1:1: the file cannot be read as an Excel workbook (BadZipFile); save it again as .xlsx [import.xlsx.unreadable]"]
+
+
+def test_a_pupil_file_with_windows_line_endings_and_a_bom_keeps_them(school: Path) -> None:
+    cal = school / "pupils" / "cal.yaml"
+    cal.write_bytes(b"\xef\xbb\xbf" + COMMENTED_CAL.replace("\n", "\r\n").encode("utf-8"))
+    (school / "m.csv").write_text(f"UPN,Mathematics\n{CAL},6\n", encoding="utf-8")
+    import_marksheet(school, school / "m.csv", "sp1")
+    raw = cal.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == raw.count(b"\n")
+    assert raw.decode("utf-8-sig").replace("\r\n", "\n").startswith(COMMENTED_CAL.split("# Attitude")[0].rstrip("\n"))
+    assert b'  sp1:\r\n    maths: "6"\r\n' in raw
