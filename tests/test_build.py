@@ -13,7 +13,7 @@ from generator.build import build
 from generator.sources.diagnostics import InvalidInput
 
 CANARIES = {
-    "restricted": ["CanaryEthnicityZeta", "CanaryEthnicityEta", "Z99887766554Q", "Y11223344556R"],
+    "restricted": ["CanaryEthnicityZeta", "CanaryEthnicityEta", "G93887766554Q", "Q20123344556R"],
     "staff": ["CanaryReasonOmega", "CanaryReasonPsi", "CanaryNoteSigma", "CanaryContactKappa", "Numeracy catch-up group"],
 }
 """Unique strings in tests/sites/tiny that may appear only in staff/."""

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from generator import views
 from generator.build import check, derive
+from generator.sources.identifiers import make_upn
 from generator.commands.sample import write_sample
 from generator.output.plan import plan
 from generator.output.render import environments, render
@@ -33,7 +34,7 @@ def _plant_canaries(root: Path) -> dict[str, dict[str, list[str]]]:
     for path in sorted((root / "pupils").glob("*.yaml")):
         pid, record = path.stem, yaml.safe_load(path.read_text(encoding="utf-8"))
         tag = pid.replace("p", "Q")
-        restricted = [f"{tag}Ethnicity", f"Z{int(pid[1:]):011d}Q"]
+        restricted = [f"{tag}Ethnicity", make_upn(f"821{int(pid[1:]):09d}")]
         staff = [f"{tag}Reason", f"{tag}Note", f"{tag}Contact", f"{tag}Intervention", f"{tag}Referrer"]
         record.setdefault("context", {})["ethnicity"] = restricted[0]
         record["upn"] = restricted[1]

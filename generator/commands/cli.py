@@ -18,7 +18,7 @@ from pathlib import Path
 
 from generator.output.search import SearchIndexError
 from generator.output.write import BuildLocked, OutputRefused
-from generator.sources.diagnostics import InvalidInput
+from generator.sources.diagnostics import Diagnostic, InvalidInput
 
 
 def _date(text: str) -> dt.date | dt.datetime:
@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate only, write nothing")
     check.add_argument("--root", type=Path, default=Path("."))
     check.add_argument("--as-of", type=_date, default=None, help="judge warnings about dates as of this date")
+    check.add_argument("--format", choices=["text", "github"], default="text",
+                       help="'github': also print each problem as a GitHub Actions annotation on its file and line")
 
     actions = commands.add_parser("actions", help="every pupil's due actions, with stable codes")
     actions.add_argument("--root", type=Path, default=Path("."))
@@ -68,6 +70,52 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--pupils", type=_positive, required=True)
     sample.add_argument("--seed", type=int, default=2026)
     sample.add_argument("dir", type=Path)
+
+    importing = commands.add_parser("import", help="write pupil files from an MIS export (marksheet CSV/XLSX, or a DfE CTF)")
+    kinds = importing.add_subparsers(dest="kind", required=True, metavar="KIND")
+    marks = kinds.add_parser("marksheet", help="one half term's grades, attendance and attitude from a CSV or XLSX marksheet")
+    marks.add_argument("file", type=Path)
+    marks.add_argument("--half-term", required=True, help="the half term id in site.yaml the values belong to, e.g. au2")
+    ctf = kinds.add_parser("ctf", help="new pupils and KS2 results from a DfE Common Transfer File (XML)")
+    ctf.add_argument("file", type=Path)
+    ctf.add_argument("--year", type=int, default=None, help="the year group the pupils join (default: the CTF's NC year + 1)")
+    ctf.add_argument("--form", default="TBC", help="the form to write for new pupils (default: TBC)")
+    for kind in (marks, ctf):
+        kind.add_argument("--root", type=Path, default=Path("."))
+        kind.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
+
+    new = commands.add_parser("new", help="start a new record from a commented skeleton")
+    new_kinds = new.add_subparsers(dest="kind", required=True, metavar="KIND")
+    new_pupil = new_kinds.add_parser("pupil", help="write pupils/ID.yaml (default: the next free id)")
+    new_pupil.add_argument("id", nargs="?", default=None)
+    new_pupil.add_argument("--first-name", default="New")
+    new_pupil.add_argument("--last-name", default="Pupil")
+    new_pupil.add_argument("--year", type=int, default=7)
+    new_pupil.add_argument("--form", default="TBC")
+    new_pupil.add_argument("--root", type=Path, default=Path("."))
+    new_pupil.add_argument("--dry-run", action="store_true")
+
+    roll = commands.add_parser("rollover", help="close the school year: pupils move up, leavers archived, next year's half terms added")
+    roll.add_argument("--root", type=Path, default=Path("."))
+    roll.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
+
+    export = commands.add_parser("export", help="the register or the cohort analysis as CSV (staff only)")
+    export.add_argument("table", choices=["register", "analysis"])
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--out", type=Path, default=None, help="write to this file (default: print)")
+    export.add_argument("--root", type=Path, default=Path("."))
+    export.add_argument("--as-of", type=_date, default=None)
+
+    sar = commands.add_parser("sar", help="a subject-access bundle (zip) of everything held about one pupil")
+    sar.add_argument("pupil", help="the pupil's id (the file name in pupils/ without .yaml)")
+    sar.add_argument("--out", type=Path, required=True, help="the zip file to write, outside the school's folder")
+    sar.add_argument("--root", type=Path, default=Path("."))
+    sar.add_argument("--as-of", type=_date, default=None)
+    sar.add_argument("--jobs", type=_positive, default=1)
+
+    keep = commands.add_parser("retention", help="archived records past their retention date, and the command that removes them")
+    keep.add_argument("--root", type=Path, default=Path("."))
+    keep.add_argument("--as-of", type=_date, default=None)
     return top
 
 
@@ -106,7 +154,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         from generator.build import check, warnings_for
 
-        checked = check(args.root)
+        try:
+            checked = check(args.root)
+        except InvalidInput as err:
+            if args.format == "github":
+                for diagnostic in err.diagnostics:
+                    print(_annotation(args.root, diagnostic))
+            raise
         found = warnings_for(args.root, checked, args.as_of)
         for diagnostic in found:
             print(diagnostic.format(), file=sys.stderr)
@@ -147,7 +201,90 @@ def _run(args: argparse.Namespace) -> int:
         write_sample(args.pupils, args.dir, seed=args.seed)
         _say(f"wrote a sample school of {args.pupils} pupils to {args.dir}")
         return 0
+    if args.command in ("import", "new", "rollover"):
+        return _convert(args)
+    if args.command in ("export", "sar", "retention"):
+        return _out(args)
     raise AssertionError(args.command)
+
+
+def _convert(args: argparse.Namespace) -> int:
+    """`import` and `new`: converters that write pupil files; a dry run prints the diff instead."""
+    from generator.commands import importing
+
+    if args.command == "rollover":
+        from generator.commands.rollover import rollover
+
+        outcome = rollover(args.root, dry_run=args.dry_run)
+    elif args.command == "new":
+        outcome = importing.new_pupil(args.root, args.id, first=args.first_name, last=args.last_name, year=args.year,
+                                      form=args.form, dry_run=args.dry_run)
+    elif args.kind == "marksheet":
+        outcome = importing.import_marksheet(args.root, args.file, args.half_term, dry_run=args.dry_run)
+    else:
+        outcome = importing.import_ctf(args.root, args.file, dry_run=args.dry_run, year=args.year, form=args.form)
+    if args.dry_run:
+        sys.stdout.write(outcome.diff())
+    for note in outcome.notes:
+        _say(note)
+    files = len(outcome.changes)
+    verb = "would change" if args.dry_run else "changed"
+    if not files:
+        _say("nothing to change: every value is already in the pupil files")
+        return 0
+    if not args.dry_run:
+        for rel_path, old, new in outcome.changes[:20]:
+            _say(f"{'wrote' if not old else 'removed' if not new else 'updated'} {rel_path}")
+    _say(f"{verb} {files} file{'s' if files != 1 else ''} ({outcome.values} value{'s' if outcome.values != 1 else ''})"
+         + ("; nothing was written" if args.dry_run else "; review with git diff, then commit"))
+    return 0
+
+
+def _out(args: argparse.Namespace) -> int:
+    """`export`, `sar` and `retention`: what leaves the school's folder on request."""
+    from generator.commands import export
+
+    if args.command == "export":
+        text = (export.register_csv if args.table == "register" else export.analysis_csv)(args.root, args.as_of)
+        if args.out is None:
+            sys.stdout.write(text)
+        else:
+            args.out.write_text(text, encoding="utf-8", newline="")
+            _say(f"wrote the {args.table} to {args.out}")
+        return 0
+    if args.command == "sar":
+        bundle = export.sar(args.root, args.pupil, args.out, as_of=args.as_of, jobs=args.jobs)
+        _say(f"wrote {bundle.path} ({len(bundle.files)} files); it holds personal data: send it securely, then delete it")
+        return 0
+    today, due, problems = export.retention(args.root, args.as_of)
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    for item in due:
+        print(f"{item.rel_path}  keep until {item.retain_until}  (past, as of {today})")
+    if due:
+        print(export.removal_command(due, today))
+        _say("the files stay in git history; the docs (answer a subject access request / start a new year) say how to purge them")
+    else:
+        _say(f"no archived record is past its retention date as of {today}")
+    return 1 if problems else 0
+
+
+def _annotation(root: Path, diagnostic: Diagnostic) -> str:
+    """`::error file=…,line=…,col=…,title=…::message`: GitHub shows it on the line of the file in the commit.
+
+    Paths are relative to the repository, so a school kept in a subfolder
+    (--root) gets that folder in front; values are escaped as the runner expects.
+    """
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    prefix = os.path.relpath(root.resolve(), Path.cwd().resolve()).replace(os.sep, "/")
+    path = diagnostic.path if prefix == "." else f"{prefix}/{diagnostic.path}"
+    return (f"::error file={prop(path)},line={diagnostic.position.line},col={diagnostic.position.column},"
+            f"title={prop(diagnostic.code)}::{data(' '.join(diagnostic.message.split()))}")
 
 
 def _history(root: Path, file: Path) -> int:

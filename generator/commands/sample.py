@@ -17,6 +17,8 @@ from typing import Any, Generic, Sequence, TypeVar
 
 import yaml
 
+from generator.sources.identifiers import make_upn
+
 T = TypeVar("T")
 Record = dict[str, Any]
 
@@ -235,7 +237,8 @@ def _site_yaml(staff: Staffing) -> str:
 # --- one pupil ---------------------------------------------------------------
 
 def _upn(rng: random.Random, taken: set[str]) -> str:
-    while (upn := f"A{rng.randrange(10 ** 12):012d}") in taken:
+    """An invented UPN with a correct DfE check letter, from a real local authority number (821), so `check` accepts it."""
+    while (upn := make_upn(f"821{rng.randrange(10 ** 12) % 10 ** 9:09d}")) in taken:
         pass
     taken.add(upn)
     return upn

@@ -155,7 +155,7 @@ def derive_pupil(pupil_id: str, pupil: Pupil, site: Site, terms: tuple[HalfTerm,
                  staff: dict[str, str], now: dt.datetime, judged: HalfTerm | None = None) -> PupilFacts:
     scheme = site.scheme
     rows = tuple(_subject_row(subject.id, subject.name, tuple(site.scales[subject.scale].labels), pupil, terms,
-                              scheme, len(site.half_terms), judged)
+                              scheme, terms_per_year(site), judged)
                  for subject in site.subjects
                  if subject.id in pupil.targets or any(subject.id in pupil.assessments.get(t.id, {}) for t in terms))
     rows = tuple(replace(r, fft=fft_on_scale(site, r.subject_id, r.fft)) if r.fft is not None else r for r in rows)
@@ -188,6 +188,12 @@ def derive_pupil(pupil_id: str, pupil: Pupil, site: Site, terms: tuple[HalfTerm,
     )
     spans = [(t.start, t.end) for t in site.half_terms]
     return PupilFacts(**{**facts.__dict__, "actions": _actions(facts, site, now, spans)})
+
+
+def terms_per_year(site: Site) -> int:
+    """Half terms in the current school year; after `rollover`, site.yaml also lists earlier years' half terms."""
+    current = next(t for t in site.half_terms if t.id == site.current_half_term)
+    return sum(1 for t in site.half_terms if t.academic_year == current.academic_year)
 
 
 def _subject_row(subject_id: str, name: str, scale: tuple[str, ...], pupil: Pupil, terms: tuple[HalfTerm, ...],

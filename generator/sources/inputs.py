@@ -75,6 +75,7 @@ def load_school(root: Path) -> Checked:
 
     pupils: dict[str, Pupil] = {}
     docs: dict[str, Located] = {"site.yaml": site_doc} if site_doc is not None else {}
+    upns: dict[str, str] = {}  # UPN → the first file that holds it
     pupil_dir = root / "pupils"
     for path in sorted(pupil_dir.glob("*")) if pupil_dir.is_dir() else []:
         if path.name.startswith(".") or path.is_dir():
@@ -99,6 +100,7 @@ def load_school(root: Path) -> Checked:
         if record is not None:
             pupils[path.stem] = record
             docs[rel_path] = doc
+            problems += _duplicate_upn(record, doc, upns)
 
     policies = _markdown_dir(root, "content/policies", PolicyMeta, "policy", problems)
     letters = _markdown_dir(root, "content/letters", LetterMeta, "letter", problems)
@@ -111,6 +113,17 @@ def load_school(root: Path) -> Checked:
         letters={slug: (meta, body) for slug, (meta, body, _line) in letters.items()},  # type: ignore[misc]
         docs=docs,
     )
+
+
+def _duplicate_upn(record: Pupil, doc: Located, seen: dict[str, str]) -> list[Diagnostic]:
+    """A UPN names one pupil nationally: two files with the same one are two copies of a pupil, or a typo."""
+    if record.upn is None:
+        return []
+    first = seen.setdefault(record.upn, doc.path)
+    if first == doc.path:
+        return []
+    return [Diagnostic(doc.path, doc.at(("upn",)), "pupil.upn.duplicate",
+                       f"upn: '{record.upn}' is already the UPN of {first}; each pupil has their own UPN")]
 
 
 def _markdown_dir(root: Path, folder: str, model: type[PolicyMeta] | type[LetterMeta], area: str,

@@ -51,6 +51,7 @@ class HalfTerm(Strict):
     name: ShortText
     start: dt.date
     end: dt.date
+    academic_year: ShortText | None = Field(default=None, description="the school year it belongs to, e.g. '2026-27' (written by `mentorsite rollover`)")
 
 
 StaffRole = Literal["mentor", "lead_mentor", "slt", "hoy", "teacher", "senco"]
@@ -182,6 +183,23 @@ class Disclosure(Strict):
     suppress_below: int = Field(default=5, ge=2, le=100, description="figures of fewer pupils than this are never shown (DfE: 5)")
 
 
+class ImportSettings(Strict):
+    """How `mentorsite import marksheet` reads an MIS export: a preset for the MIS's usual headings, plus the school's own."""
+
+    preset: Literal["plain", "sims", "arbor", "bromcom"] = Field(default="plain", description="the MIS whose export headings to expect")
+    columns: dict[str, str] = Field(default_factory=dict, description="a column heading → a subject id, 'attendance', "
+                                    "'attitude.<field>', 'upn', 'admission_number', 'id' or 'ignore'")
+
+
+class Rollover(Strict):
+    """`mentorsite rollover`: who leaves at the end of the year, and how long an archived record is kept."""
+
+    last_year: int = Field(default=11, ge=7, le=13, description="the school's last year group; its pupils leave at rollover")
+    retention_years_after_birth: int = Field(default=25, ge=1, le=100, description="keep a leaver's record until date of birth + this")
+    sen_retention_years_after_birth: int = Field(default=31, ge=1, le=100, description="the same, for a pupil with SEN (K or E)")
+    retention_years_after_leaving: int = Field(default=6, ge=1, le=100, description="when the date of birth is not known")
+
+
 class Site(Strict):
     school: ShortText
     academic_year: ShortText
@@ -195,6 +213,10 @@ class Site(Strict):
     policy_history: Literal["since-approval", "all", "none"] = "since-approval"
     """Which versions a governors' policy page lists: since the last approval (default), all, or none."""
     appearance: Appearance = Field(default_factory=Appearance)
+
+
+    imports: ImportSettings = Field(default_factory=ImportSettings)
+    rollover: Rollover = Field(default_factory=Rollover)
 
 
 # --- pupils/<id>.yaml --------------------------------------------------------
@@ -322,6 +344,8 @@ class Pupil(Strict):
     form: ShortText
     mentor: str | None = None
     upn: str | None = Field(default=None, pattern=r"^[A-Z][0-9]{11}[0-9A-Z]$")
+    admission_number: ShortText | None = Field(default=None, description="the MIS's admission number, used to match import rows")
+    leaving: bool = Field(default=False, description="leaves at the end of this school year: `mentorsite rollover` archives the record")
     date_of_birth: dt.date | None = None
     gender: Literal["F", "M", "X"] | None = None
     context: Context = Field(default_factory=Context)

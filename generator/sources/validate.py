@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from generator.rules import scales as scales_rules
 from generator.rules import targets as targets_rules
 from generator.sources.diagnostics import Diagnostic, Position, did_you_mean, one_of
+from generator.sources.identifiers import upn_problem
 from generator.sources.load import KeyPath, Located
 from generator.sources.schema import SLUG, LetterMeta, PolicyMeta, Pupil, Site
 
@@ -99,7 +100,7 @@ def _expected(kind: str, ctx: dict[str, Any], name: str) -> str:
         return f"expected at most {ctx.get('le', ctx.get('lt'))}"
     if kind == "string_pattern_mismatch":
         if name == "upn":
-            return "expected a UPN: one capital letter, 11 digits, then a digit or capital letter (e.g. A12345678901B)"
+            return "expected a UPN: one capital letter, 11 digits, then a digit or capital letter (e.g. B801200005001)"
         return "expected a short id of lower-case letters, digits and hyphens (e.g. 'au1', 'rbanks')"
     if kind == "string_too_short":
         return "expected some text, not an empty value"
@@ -275,6 +276,8 @@ def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
             f"{did_you_mean(subject_id, subjects)}", key=True)
         return False
 
+    if pupil.upn is not None and (problem := upn_problem(pupil.upn)) is not None:
+        bad(("upn",), "upn.invalid", f"upn: {problem}")
     if pupil.mentor is not None and pupil.mentor not in mentors:
         bad(("mentor",), "ref.mentor", f"mentor: '{pupil.mentor}' is not a member of staff with the role mentor in site.yaml; "
             f"expected {one_of(mentors)}{did_you_mean(pupil.mentor, mentors)}")

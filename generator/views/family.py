@@ -86,8 +86,9 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
         header=school_header(school), key=grading_key(school),
         first_name=record.first_name, last_name=record.last_name, year=record.year, form=record.form,
         mentor=pupil.mentor_name if record.mentoring.status in ("active", "exited") else None,
-        terms=tuple(t.name for t in school.terms),
-        subjects=tuple(FamilySubject(r.subject, r.target, r.grades, r.latest, r.standing, r.colour) for r in pupil.subjects),
+        terms=_columns(school)[0],
+        subjects=tuple(FamilySubject(r.subject, r.target, _grades(school, r.grades), r.latest, r.standing, r.colour)
+                       for r in pupil.subjects),
         attitude=pupil.attitude, criteria=pupil.criteria, skills=pupil.skills,
         plan_targets=tuple(FamilyTarget(text, by) for text, by in said.targets_ahead),
         strategies=tuple(plan.strategies) if plan else (),
@@ -97,3 +98,26 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
         summary=said.summary, attitude_note=said.attitude, next_steps=said.next_steps, review_sentence=said.review,
         past_targets=tuple(FamilyTarget(text, by) for text, by in said.targets_past),
     )
+
+
+def _columns(school: SchoolFacts) -> tuple[tuple[str, ...], list[int], list[int]]:
+    """P5's profile: this school year's half terms, after a "Last year" column once `rollover` has put earlier years beside it.
+
+    Returns the column names, the indexes (into `school.terms`) of this year's
+    half terms, and those of last year's.
+    """
+    year = school.current.academic_year
+    this = [i for i, t in enumerate(school.terms) if t.academic_year == year]
+    earlier = sorted({t.academic_year for t in school.terms if t.academic_year != year and t.academic_year})
+    last = [i for i, t in enumerate(school.terms) if earlier and t.academic_year == earlier[-1]]
+    names = tuple(school.terms[i].name for i in this)
+    return (("Last year", *names) if last else names), this, last
+
+
+def _grades(school: SchoolFacts, grades: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """The grades under `_columns`: last year's latest, then each half term of this year."""
+    _names, this, last = _columns(school)
+    mine = tuple(grades[i] for i in this)
+    if not last:
+        return mine
+    return (next((grades[i] for i in reversed(last) if grades[i] is not None), None), *mine)
