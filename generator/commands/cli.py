@@ -126,9 +126,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "history":
         return _history(args.root, args.file)
     if args.command == "sample":
-        from generator.commands.sample import write_sample
+        from generator.commands.sample import SampleRefused, write_sample
 
-        write_sample(args.pupils, args.dir, seed=args.seed)
+        try:
+            write_sample(args.pupils, args.dir, seed=args.seed)
+        except SampleRefused as err:
+            print(f"mentorsite: {err}; sample writes a new school only into an empty or new folder, so nothing was written",
+                  file=sys.stderr)
+            return 1
         _say(f"wrote a sample school of {args.pupils} pupils to {args.dir}")
         return 0
     raise AssertionError(args.command)
