@@ -7,8 +7,8 @@ line, or the build renders it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from support import SITES, run_cli
@@ -47,14 +47,14 @@ REFUSED = [
     ("scale-points-infinite", {"site.yaml": SITE.replace('grades: ["1", "2",', 'grades: [{grade: "1", points: -.inf}, "2",')},
      "site.yaml:16:35: scales.gcse.grades[1].points: expected a finite number such as 94.5, got '-inf' [site.value.float]"),
     ("review-cycle-superscript-two", {"content/policies/mentoring.md": POLICY.replace("next_review: 2027-05-01", 'review_cycle: "² years"')},
-     "content/policies/mentoring.md:6:15: review_cycle: '² years' is not a review cycle mentorsite can read; "
-     "expected a whole number of years or months such as '2 years' or '18 months', or 'annually' [policy.value.cycle]"),
+     ("content/policies/mentoring.md:6:15: review_cycle: '² years' is not a review cycle mentorsite can read; "
+      "expected a whole number of years or months such as '2 years' or '18 months', or 'annually' [policy.value.cycle]")),
     ("review-cycle-in-words-it-cannot-read", {"content/policies/mentoring.md": POLICY.replace("next_review: 2027-05-01", "review_cycle: as required")},
-     "content/policies/mentoring.md:6:15: review_cycle: 'as required' is not a review cycle mentorsite can read; "
-     "expected a whole number of years or months such as '2 years' or '18 months', or 'annually' [policy.value.cycle]"),
+     ("content/policies/mentoring.md:6:15: review_cycle: 'as required' is not a review cycle mentorsite can read; "
+      "expected a whole number of years or months such as '2 years' or '18 months', or 'annually' [policy.value.cycle]")),
     ("review-cycle-a-century", {"content/policies/mentoring.md": POLICY.replace("next_review: 2027-05-01", "review_cycle: 100 years")},
-     "content/policies/mentoring.md:6:15: review_cycle: '100 years' is not a review cycle mentorsite can read; "
-     "expected a whole number of years or months such as '2 years' or '18 months', or 'annually' [policy.value.cycle]"),
+     ("content/policies/mentoring.md:6:15: review_cycle: '100 years' is not a review cycle mentorsite can read; "
+      "expected a whole number of years or months such as '2 years' or '18 months', or 'annually' [policy.value.cycle]")),
 ]
 
 
@@ -126,8 +126,8 @@ def test_sample_refuses_a_file(tmp_path: Path) -> None:
     result = run_cli("sample", "--pupils", "2", str(tmp_path / "notes.txt"))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"mentorsite: {tmp_path / 'notes.txt'} is not an empty folder; sample writes a new school only into an empty or new folder, "
-        "so nothing was written"]
+        (f"mentorsite: {tmp_path / 'notes.txt'} is not an empty folder; sample writes a new school only into an empty or new folder, "
+         "so nothing was written")]
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
 
 
@@ -139,3 +139,18 @@ def test_sample_writes_into_a_new_or_empty_folder(tmp_path: Path, make: str) -> 
     result = run_cli("sample", "--pupils", "2", str(dest))
     assert result.returncode == 0, result.stderr
     assert (dest / "site.yaml").is_file() and len(list((dest / "pupils").glob("*.yaml"))) == 2
+
+
+# --- notes that once crashed or stalled the build -------------------------------------------------------
+
+def test_pathological_notes_build_with_exit_0(make_school: Callable[..., Path], tmp_path: Path) -> None:
+    """2,000 '*' either side of a word ended the build with a RecursionError (exit 3); 20,000 '[' took three minutes."""
+    stars = "*" * 2000 + "a" + "*" * 2000
+    ada = ADA.replace("notes: CanaryNoteSigma talked about *fractions*.", f"notes: '{stars}'")
+    ada = ada.replace("notes: CanaryContactKappa agreed to mentoring.", "notes: '" + "[" * 20000 + "'")
+    root = make_school({"pupils/ada.yaml": ada})
+    check(root)
+    result = run_cli("build", "--root", str(root), "--out", str(tmp_path / "out"), "--jobs", "1")
+    assert (result.returncode, "Traceback" not in result.stderr) == (0, True), result.stderr[-2000:]
+    page = (tmp_path / "out" / "staff" / "pupils" / "ada" / "index.html").read_text(encoding="utf-8")
+    assert "[" * 20000 in page
