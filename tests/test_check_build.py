@@ -138,3 +138,26 @@ def test_pathological_notes_build_with_exit_0(make_school: Callable[..., Path], 
     assert (result.returncode, "Traceback" not in result.stderr) == (0, True), result.stderr[-2000:]
     page = (tmp_path / "out" / "staff" / "pupils" / "ada" / "index.html").read_text(encoding="utf-8")
     assert "[" * 20000 in page
+
+
+# --- the as-of moment: the dates everything is judged at stay in the same range as the records -------------
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01"])
+def test_as_of_outside_the_judged_range_is_a_usage_error(tiny: Path, tmp_path: Path, as_of: str) -> None:
+    result = run_cli("build", "--root", str(tiny), "--out", str(tmp_path / "out"), "--jobs", "1", "--as-of", as_of)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (f"argument --as-of: '{as_of}' is outside the dates mentorsite judges; expected a date from 1990-01-01 to 2100-12-31"
+            in result.stderr)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("epoch", ["999999999999999", "999999999999", "99999999999", "4133980800"])
+def test_source_date_epoch_outside_the_range_is_not_used(tiny: Path, monkeypatch: pytest.MonkeyPatch, epoch: str) -> None:
+    """SOURCE_DATE_EPOCH in year 31,690,708 (or 2101) crashed every build; now the next source of the date is used."""
+    import datetime as dt
+
+    from generator.judge import clock
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    assert clock.as_of(tiny, None, [dt.date(2026, 11, 12)]) == dt.datetime(2026, 11, 12)  # outside git: the newest input date

@@ -22,10 +22,15 @@ from generator.sources.diagnostics import InvalidInput
 
 
 def _date(text: str) -> dt.date | dt.datetime:
+    from generator.sources.schema import EARLIEST, LATEST
+
     try:
-        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+        value = dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2026-11-20")
+    if not EARLIEST <= (value.date() if isinstance(value, dt.datetime) else value) <= LATEST:  # the records' own range: check ≡ build
+        raise argparse.ArgumentTypeError(f"'{text}' is outside the dates mentorsite judges; expected a date from {EARLIEST} to {LATEST}")
+    return value
 
 
 def _positive(text: str) -> int:
