@@ -136,6 +136,13 @@ def school(draw: st.DrawFn) -> dict[str, str]:
     site = yaml.safe_load((SITES / "tiny" / "site.yaml").read_text(encoding="utf-8"))
     site["scheme"] = {k: v for k, v in draw(scheme()).items() if v is not None}
     site["school"] = _short(draw)
+    if draw(st.booleans()):  # half terms at both ends of the calendar, one a single day long
+        site["half_terms"] = [{"id": "au1", "name": _short(draw), "start": EARLIEST, "end": dt.date(1990, 1, 2)},
+                              {"id": "au2", "name": _short(draw), "start": dt.date(2026, 11, 2), "end": dt.date(2026, 11, 2)},
+                              {"id": "sp1", "name": _short(draw), "start": dt.date(2100, 12, 30), "end": LATEST}]
+    if draw(st.booleans()):  # point scores at the ends of the finite floats
+        site["scales"]["gcse"]["grades"] = [{"grade": g, "points": p} for g, p in
+                                            zip(GRADES, [-1.7e308, -1e300, -1, 0, 1e-300, 1, 1e300, 1.6e308, 1.7e308])]
     skills = site["scheme"].get("basic_skills")
     files = {"site.yaml": _dump(site)}
     for i in range(draw(st.integers(1, 3))):

@@ -38,6 +38,7 @@ DEEP = [
     ("list-markers-on-one-line", "- " * 1000 + "deepest", "deepest"),
     ("numbered-markers-on-one-line", "1. " * 1000 + "deepest", "deepest"),
     ("lists-nested-by-indentation", "".join("    " * i + f"- level {i}\n" for i in range(400)), "level 399"),
+    ("lists-nested-by-tabs", "".join("\t" * i + f"- level {i}\n" for i in range(400)), "level 399"),
     ("quotes-and-lists", "> - " * 1000 + "deepest", "deepest"),
     ("raw-spans", "<span>" * 1000 + "inside" + "</span>" * 1000, "inside"),
     ("raw-divs", "<div>" * 1000 + "inside" + "</div>" * 1000, "inside"),

@@ -57,11 +57,10 @@ def bounded_source(text: str) -> str:
 
 def _bounded_line(line: str) -> str:
     """At most MAX_CONTAINERS quote/list markers and MAX_INDENT columns of indentation at the start of a line."""
-    if len(line) > MAX_INDENT and line[:MAX_INDENT + 1].isspace():
-        stripped = line.lstrip(" \t")
-        indent = line[: len(line) - len(stripped)].expandtabs(4)
-        if len(indent) > MAX_INDENT:
-            line = " " * MAX_INDENT + stripped
+    stripped = line.lstrip(" \t")
+    lead = len(line) - len(stripped)
+    if lead * 4 > MAX_INDENT and len(line[:lead].expandtabs(4)) > MAX_INDENT:  # a tab is up to four columns
+        line = " " * MAX_INDENT + stripped
     at, count = 0, 0
     while count < MAX_CONTAINERS:
         match = _CONTAINER.match(line, at)
