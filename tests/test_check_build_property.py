@@ -14,6 +14,8 @@ then render the most extreme school's PDFs too.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -236,4 +238,16 @@ def test_the_most_extreme_school_builds_through_the_command_with_its_pdfs(tmp_pa
     _extreme_school(root)
     result = run_cli("build", "--root", str(root), "--out", str(tmp_path / "out"), "--jobs", "1", "--as-of", "2100-12-31")
     assert (result.returncode, "Traceback" not in result.stderr) == (0, True), result.stderr[-3000:]
-    assert (tmp_path / "out" / "staff" / "pupils" / "ada" / "mentoring-file.pdf").stat().st_size > 0
+    for pdf in ("staff/pupils/ada/mentoring-file.pdf", "families/ada/profile.pdf", "governors/policies/mentoring.pdf"):
+        assert _words_off_the_page(tmp_path / "out" / pdf) == [], pdf
+
+
+def _words_off_the_page(pdf: Path) -> list[str]:
+    """Words whose box ends beyond the right edge of their page (a 300-character name once ran off it, lost in print)."""
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    off: list[str] = []
+    for page in re.finditer(r'<page width="([0-9.]+)"[^>]*>(.*?)</page>', boxes, re.S):
+        width = float(page.group(1))
+        off += [w[:20] for x_max, w in re.findall(r'<word xMin="[0-9.]+" yMin="[0-9.]+" xMax="([0-9.]+)"[^>]*>([^<]*)</word>',
+                                                  page.group(2)) if float(x_max) > width + 0.5]
+    return off
