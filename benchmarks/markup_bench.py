@@ -24,8 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def _prose(n: int) -> str:
     rng = random.Random(1)
-    words = ("the pupil met her mentor and talked about *fractions* and **homework** at "
-             "[the club](https://example.org) on `Tuesday` today").split()
+    words = ["the", "pupil", "met", "her", "mentor", "and", "talked", "about", "*fractions*", "and", "**homework**", "at", "[the", "club](https://example.org)", "on", "`Tuesday`", "today"]
     paragraphs, length = [], 0
     while length < n:
         paragraph = " ".join(rng.choice(words) for _ in range(80))

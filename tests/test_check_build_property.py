@@ -246,7 +246,7 @@ def _words_off_the_page(pdf: Path) -> list[str]:
     """Words whose box ends beyond the right edge of their page (a 300-character name once ran off it, lost in print)."""
     boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     off: list[str] = []
-    for page in re.finditer(r'<page width="([0-9.]+)"[^>]*>(.*?)</page>', boxes, re.S):
+    for page in re.finditer(r'<page width="([0-9.]+)"[^>]*>(.*?)</page>', boxes, re.DOTALL):
         width = float(page.group(1))
         off += [w[:20] for x_max, w in re.findall(r'<word xMin="[0-9.]+" yMin="[0-9.]+" xMax="([0-9.]+)"[^>]*>([^<]*)</word>',
                                                   page.group(2)) if float(x_max) > width + 0.5]
