@@ -117,6 +117,14 @@ def test_ordinary_markdown_converts_exactly_as_without_the_bounds(text: str) -> 
     assert markup._converter(len(text)).convert(text) == plain.convert(text)
 
 
+def test_markers_beyond_the_limit_are_shown_as_typed() -> None:
+    limit = mdbounds.MAX_CONTAINERS
+    assert mdbounds.bounded_source("- " * (limit + 2) + "x") == "- " * limit + "\\- - x"
+    assert mdbounds.bounded_source("12. " * (limit + 1) + "x") == "12. " * limit + "12\\. x"
+    assert mdbounds.bounded_source("> " * (limit + 1) + "x") == "> " * limit + "\\> x"
+    assert "12. x" in str(markup.render("12. " * (limit + 1) + "x").html)
+
+
 def test_cap_depth_keeps_text_and_balance() -> None:
     html = "<p>" + "<span>" * 40 + "x" + "</span>" * 40 + "<br>y</p>"
     capped = mdbounds.cap_depth(html, limit=5)

@@ -70,6 +70,7 @@ def _bounded_line(line: str) -> str:
     if _CONTAINER.match(line, at):
         rest = line[at:]
         marker = len(rest) - len(rest.lstrip(" "))
+        marker += len(rest) - marker - len(rest[marker:].lstrip("0123456789"))  # '1.' is escaped as '1\.', not '\1.'
         return line[:at] + rest[:marker] + "\\" + rest[marker:]
     return line
 
