@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.commands.sample import write_sample
+from generator.commands.sample import SampleRefused, write_sample
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIRST_DAY, LAST_DAY = dt.date(2026, 9, 1), dt.date(2026, 11, 20)
@@ -53,7 +53,7 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 def test_same_arguments_give_byte_identical_files(tmp_path: pathlib.Path) -> None:
     """The second run is another process with another string-hash seed, so set or hash order would show up here."""
     write_sample(60, tmp_path / "a", seed=7)
-    script = "import pathlib, sys; from generator.commands.sample import write_sample; write_sample(60, pathlib.Path(sys.argv[1]), seed=7)"
+    script = "import pathlib, sys; from generator.commands.sample import SampleRefused, write_sample; write_sample(60, pathlib.Path(sys.argv[1]), seed=7)"
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     subprocess.run([sys.executable, "-c", script, str(tmp_path / "b")], check=True, env=env, cwd=ROOT)
     first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
@@ -108,11 +108,17 @@ def test_every_status_occurs_in_a_school_of_200(tmp_path: pathlib.Path) -> None:
         "none": 110, "referred": 20, "active": 50, "exited": 20}
 
 
-def test_leaves_other_files_alone_and_writes_policies_and_letters(tmp_path: pathlib.Path) -> None:
+def test_refuses_a_folder_with_files_and_leaves_them_alone(tmp_path: pathlib.Path) -> None:
     (tmp_path / "pupils").mkdir()
     (tmp_path / "pupils" / "keep-me.yaml").write_text("first_name: Keep\n", encoding="utf-8")
-    write_sample(5, tmp_path)
+    with pytest.raises(SampleRefused):
+        write_sample(5, tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in sorted(tmp_path.rglob("*"))] == ["pupils", "pupils/keep-me.yaml"]
     assert (tmp_path / "pupils" / "keep-me.yaml").read_text(encoding="utf-8") == "first_name: Keep\n"
+
+
+def test_writes_policies_and_letters(tmp_path: pathlib.Path) -> None:
+    write_sample(5, tmp_path)
     assert len(list((tmp_path / "content" / "policies").glob("*.md"))) == 2
     for letter in ("start-of-mentoring", "cannot-reach-you", "end-of-mentoring"):
         text = (tmp_path / "content" / "letters" / f"{letter}.md").read_text(encoding="utf-8")

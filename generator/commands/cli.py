@@ -22,10 +22,15 @@ from generator.sources.diagnostics import Diagnostic, InvalidInput
 
 
 def _date(text: str) -> dt.date | dt.datetime:
+    from generator.sources.schema import EARLIEST, LATEST
+
     try:
-        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+        value = dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2026-11-20")
+    if not EARLIEST <= (value.date() if isinstance(value, dt.datetime) else value) <= LATEST:  # the records' own range: check ≡ build
+        raise argparse.ArgumentTypeError(f"'{text}' is outside the dates mentorsite judges; expected a date from {EARLIEST} to {LATEST}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -196,9 +201,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "history":
         return _history(args.root, args.file)
     if args.command == "sample":
-        from generator.commands.sample import write_sample
+        from generator.commands.sample import SampleRefused, write_sample
 
-        write_sample(args.pupils, args.dir, seed=args.seed)
+        try:
+            write_sample(args.pupils, args.dir, seed=args.seed)
+        except SampleRefused as err:
+            print(f"mentorsite: {err}; sample writes a new school only into an empty or new folder, so nothing was written",
+                  file=sys.stderr)
+            return 1
         _say(f"wrote a sample school of {args.pupils} pupils to {args.dir}")
         return 0
     if args.command in ("import", "new", "rollover"):

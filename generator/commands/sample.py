@@ -146,10 +146,21 @@ class Staffing:
     slt: str
 
 
+class SampleRefused(Exception):
+    """`dest` holds something already: a sample never writes over files (they may be a school's uncommitted records)."""
+
+
 def write_sample(pupils: int, dest: pathlib.Path, seed: int = 2026) -> None:
-    """Write site.yaml, pupils/, content/policies/ and content/letters/ into `dest`; same arguments, same bytes."""
+    """Write site.yaml, pupils/, content/policies/ and content/letters/ into `dest`; same arguments, same bytes.
+
+    `dest` must be new or an empty folder: run inside a school, a sample
+    would replace its site.yaml, policies and letters (CONTRACT: sample
+    refuses a folder that is not empty).
+    """
     if pupils < 0:
         raise ValueError(f"pupils must be 0 or more, not {pupils}")
+    if (dest.exists() or dest.is_symlink()) and (not dest.is_dir() or any(dest.iterdir())):
+        raise SampleRefused(f"{dest} is not an empty folder")
     rng = random.Random(seed)
     statuses = _quota(rng, STATUS_SHARES, pupils)
     years = _quota(rng, tuple((y, 1) for y in YEARS), pupils)

@@ -13,18 +13,27 @@ import subprocess
 from pathlib import Path
 from typing import Iterable
 
+from generator.sources.schema import EARLIEST, LATEST
+
 
 def as_of(root: Path, explicit: dt.date | dt.datetime | None, input_dates: Iterable[dt.date]) -> dt.datetime:
     """The moment every judgement is made at (a date alone means the start of that day)."""
     if explicit is not None:
         return at_midnight(explicit)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+    if epoch.isdigit() and len(epoch) <= 11:  # at most year 5138: fromtimestamp cannot raise
+        moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+        if _judgeable(moment):
+            return moment
     committed = last_commit_time(root)
-    if committed is not None:
+    if committed is not None and _judgeable(committed):
         return committed
     return at_midnight(max(input_dates, default=dt.date(2000, 1, 1)))
+
+
+def _judgeable(moment: dt.datetime) -> bool:
+    """A moment in the range every record date is checked against (1990–2100), so judging at it stays in the calendar."""
+    return EARLIEST <= moment.date() <= LATEST
 
 
 def at_midnight(value: dt.date | dt.datetime) -> dt.datetime:

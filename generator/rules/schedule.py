@@ -85,19 +85,49 @@ def logs_missing(logged_weeks: Iterable[dt.date], started_on: dt.date, now: dt.d
     return missing
 
 
+MAX_CYCLE_MONTHS = 120
+"""A policy is reviewed at least every ten years; a longer cycle is a typing slip, not a policy."""
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty four": 24}
+_EVERY_YEAR = {"annual", "annually", "yearly", "every year", "each year", "once a year", "a year"}
+_EVERY_TWO_YEARS = {"biennial", "biennially", "every other year"}
+_UNIT_MONTHS = {"year": 12, "years": 12, "yearly": 12, "month": 1, "months": 1, "monthly": 1}
+_CYCLE_WORDS = ("every ", "each ", "review ", "cycle ", "review cycle ")
+
+
+def cycle_months(cycle: str) -> int | None:
+    """The length of a policy review cycle written in words, in months, or None when it is not one this reads exactly.
+
+    P4 gives a policy a review cycle ('2 years'). Reads '2 years', '18 months',
+    '1 year 6 months', 'every 2 years', '2-year', 'two years', 'annually',
+    'biennially'; only ASCII digits, at most ten years. Anything else is
+    None, so validation can say so rather than guess.
+    """
+    text = " ".join(cycle.lower().replace("-", " ").strip().rstrip(".").split())
+    written = text
+    for word in _CYCLE_WORDS:
+        text = text.removeprefix(word)
+    text = text.removesuffix(" cycle").removesuffix(" review")
+    for words, months in ((_EVERY_YEAR, 12), (_EVERY_TWO_YEARS, 24)):
+        if written in words or text in words:
+            return months
+    for word, value in sorted(_NUMBER_WORDS.items(), key=lambda item: -len(item[0])):
+        text = (" " + text + " ").replace(f" {word} ", f" {value} ").strip()
+    parts = text.replace(" and ", " ").split()
+    if not parts or len(parts) % 2 or len(parts) > 4:
+        return None
+    total = 0
+    for number, unit in zip(parts[::2], parts[1::2]):
+        if not (number.isascii() and number.isdigit() and len(number) <= 3) or unit not in _UNIT_MONTHS:
+            return None
+        total += int(number) * _UNIT_MONTHS[unit]
+    return total if 1 <= total <= MAX_CYCLE_MONTHS else None
+
+
 def add_cycle(start: dt.date, cycle: str | None) -> dt.date | None:
     """A review cycle written as words ('2 years', '18 months', 'annually') added to a date; None when it cannot be read."""
-    if not cycle:
-        return None
-    words = cycle.lower().replace("-", " ").split()
-    months = 0
-    if any(w.startswith("annual") or w == "yearly" for w in words):
-        months = 12
-    for number, unit in zip(words, words[1:]):
-        if number.isdigit() and unit.startswith("year"):
-            months = int(number) * 12
-        elif number.isdigit() and unit.startswith("month"):
-            months = int(number)
+    months = cycle_months(cycle) if cycle else None
     if not months:
         return None
     year, month = divmod(start.month - 1 + months, 12)

@@ -14,6 +14,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from generator.sources import mdbounds
+
 _ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "sub", "sup",
     "ul", "ol", "li", "blockquote", "pre", "code", "table", "thead", "tbody", "tr", "th", "td", "caption",
@@ -50,9 +52,9 @@ class Rendered:
     headings: tuple[Heading, ...]
 
 
-def _converter() -> markdown.Markdown:
+def _converter(source_length: int = 0) -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["tables", "sane_lists", "toc", "smarty"],
+        extensions=["tables", "sane_lists", "toc", "smarty", mdbounds.BoundsExtension(source_length)],
         extension_configs={"toc": {"permalink": False, "toc_depth": "2-3"}},
         output_format="html",
     )
@@ -65,15 +67,25 @@ def to_html(text: str, *, shift_headings: int = 0) -> Markup:
 
 def render(text: str, *, shift_headings: int = 0) -> Rendered:
     """Markdown → sanitised HTML plus the headings (for a contents list)."""
-    converter = _converter()
-    raw = converter.convert(_normalise(text))
+    source = mdbounds.bounded_source(_normalise(text))
+    converter = _converter(len(source))
+    try:
+        raw = converter.convert(source)
+    except RecursionError:  # a last resort: mdbounds keeps nesting far below the limit
+        return Rendered(Markup(_paragraphs(text)), ())
     if shift_headings:
         raw = re.sub(r"<(/?)h([1-6])", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", raw)
     raw = _defuse(raw)
     clean = nh3.clean(raw, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_URL_SCHEMES,
                       link_rel="noopener noreferrer", strip_comments=True)
+    clean = mdbounds.cap_depth(clean)
     headings = tuple(_flatten(getattr(converter, "toc_tokens", [])))
     return Rendered(Markup(clean), headings)
+
+
+def _paragraphs(text: str) -> str:
+    """Text as escaped paragraphs, with no Markdown at all."""
+    return "".join(f"<p>{html.escape(part.strip())}</p>" for part in re.split(r"\n[ \t]*\n", text) if part.strip())
 
 
 def _defuse(raw: str) -> str:

@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 """Ids become folder names in URLs: lower-case letters, digits and hyphens only."""
@@ -37,11 +38,33 @@ Text = Annotated[str, BeforeValidator(_plain_text), Field(max_length=20_000)]
 ShortText = Annotated[str, BeforeValidator(_plain_text), Field(min_length=1, max_length=300)]
 Colour = Literal["green", "yellow", "red"]
 
+EARLIEST = dt.date(1990, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+"""Every date in the records lies in this range: wide enough for any pupil, policy or school year in use,
+narrow enough that the build's date arithmetic (a date plus a review interval or cycle) cannot leave the calendar."""
+
+MAX_INTERVAL_DAYS = 366
+"""Review and meeting intervals are at most a year (P5: 'at least termly'; a once-a-year review is the longest any policy asks)."""
+
 
 class Strict(BaseModel):
-    """Every input shape refuses unknown keys, so a typo never silently drops data."""
+    """Every input shape refuses unknown keys, so a typo never silently drops data.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    Numbers must be finite and dates lie within EARLIEST..LATEST, so every
+    value that passes `check` is one the build can compute with and render.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _date_in_range(cls, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            day = value.date() if isinstance(value, dt.datetime) else value
+            if not EARLIEST <= day <= LATEST:
+                raise PydanticCustomError("range_date", "expected a date from {earliest} to {latest}",
+                                          {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()})
+        return value
 
 
 # --- site.yaml ---------------------------------------------------------------
@@ -140,11 +163,11 @@ StandingName = Literal["above", "on", "below"]
 
 
 class Scheme(Strict):
-    review_every_days: int | None = Field(default=42, ge=1)
-    meet_every_days: int | None = Field(default=None, ge=1)
+    review_every_days: int | None = Field(default=42, ge=1, le=MAX_INTERVAL_DAYS)
+    meet_every_days: int | None = Field(default=None, ge=1, le=MAX_INTERVAL_DAYS)
     meeting_kinds: list[Literal["one-to-one", "review", "parents", "group"]] = Field(default_factory=lambda: ["one-to-one", "review"])
     weekly_log: WeeklyLogScheme | None = None
-    expected_steps_per_year: float | None = Field(default=None, gt=0)
+    expected_steps_per_year: float | None = Field(default=None, gt=0, le=100)
     attendance: AttendanceScheme = Field(default_factory=AttendanceScheme)
     standing_colours: dict[StandingName, Colour] = Field(default_factory=lambda: {"above": "green", "on": "yellow", "below": "red"})
     attitude_labels: dict[Colour, ShortText] = Field(default_factory=lambda: {"green": "Good", "yellow": "Acceptable", "red": "Concern"})

@@ -16,6 +16,7 @@ from typing import Any, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from generator.rules import scales as scales_rules
+from generator.rules import schedule as schedule_rules
 from generator.rules import targets as targets_rules
 from generator.sources.diagnostics import Diagnostic, Position, did_you_mean, one_of
 from generator.sources.identifiers import upn_problem
@@ -82,6 +83,10 @@ def _translate(model: type[BaseModel], doc: Located, area: str, error: Any) -> D
 
 
 def _expected(kind: str, ctx: dict[str, Any], name: str) -> str:
+    if kind == "range_date":
+        return f"expected a date from {ctx.get('earliest')} to {ctx.get('latest')}"
+    if kind == "finite_number":
+        return "expected a finite number such as 94.5"
     if kind.startswith("date") or kind.startswith("datetime"):
         return "expected a real date written YYYY-MM-DD, e.g. 2026-09-14"
     if kind.startswith("int"):
@@ -95,9 +100,9 @@ def _expected(kind: str, ctx: dict[str, Any], name: str) -> str:
     if kind == "literal_error":
         return f"expected {ctx.get('expected', 'one of the allowed words')}"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"expected at least {ctx.get('ge', ctx.get('gt'))}"
+        return f"expected at least {_bound(ctx.get('ge', ctx.get('gt')))}"
     if kind in ("less_than_equal", "less_than"):
-        return f"expected at most {ctx.get('le', ctx.get('lt'))}"
+        return f"expected at most {_bound(ctx.get('le', ctx.get('lt')))}"
     if kind == "string_pattern_mismatch":
         if name == "upn":
             return "expected a UPN: one capital letter, 11 digits, then a digit or capital letter (e.g. B801200005001)"
@@ -115,12 +120,19 @@ def _expected(kind: str, ctx: dict[str, Any], name: str) -> str:
     return "is not valid here"
 
 
+def _bound(value: Any) -> Any:
+    """A limit as a person writes it: 100, not 100.0."""
+    return f"{value:g}" if isinstance(value, float) else value
+
+
 def _code(kind: str) -> str:
     for prefix in ("date", "int", "float", "bool", "literal", "string", "list", "dict", "model"):
         if kind.startswith(prefix):
             return {"literal": "choice", "model": "shape", "dict": "shape", "list": "shape"}.get(prefix, prefix)
-    if kind.startswith(("greater", "less")):
+    if kind.startswith(("greater", "less", "range")):
         return "range"
+    if kind == "finite_number":
+        return "float"
     return "invalid"
 
 
@@ -402,6 +414,10 @@ def _check_mentoring(pupil: Pupil, bad: Any) -> list[Diagnostic]:
 
 def check_policy(meta: PolicyMeta, doc: Located) -> list[Diagnostic]:
     out: list[Diagnostic] = []
+    if meta.review_cycle is not None and schedule_rules.cycle_months(meta.review_cycle) is None:
+        out.append(Diagnostic(doc.path, doc.at(("review_cycle",)), "policy.value.cycle",
+                              f"review_cycle: {_shown(meta.review_cycle)} is not a review cycle mentorsite can read; expected a whole "
+                              "number of years or months such as '2 years' or '18 months', or 'annually'"))
     if meta.approved_on and meta.next_review and meta.next_review < meta.approved_on:
         out.append(Diagnostic(doc.path, doc.at(("next_review",)), "policy.dates.order",
                               f"next_review: {meta.next_review} is before approved_on {meta.approved_on}"))
