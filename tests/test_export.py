@@ -88,6 +88,24 @@ def test_analysis_csv_is_the_suppressed_analysis_view(tiny: Path) -> None:
     assert all(r["pupils"] == "suppressed" for r in rows)  # three pupils: every group is under five
 
 
+def test_analysis_csv_shows_exactly_the_figures_the_page_shows(tmp_path: Path) -> None:
+    """A school large enough to publish figures: each CSV cell is the view's count of pupils, or 'suppressed' where the page hides it."""
+    from generator.commands.sample import write_sample
+
+    root = tmp_path / "school"
+    write_sample(60, root)
+    view = analysis_page(derive(root, check(root), AS_OF)).analysis
+    rows = list(csv.DictReader(io.StringIO(analysis_csv(root, AS_OF))))
+    figures = (*view.by_year, *view.by_subject, *view.by_group)
+    shown = 0
+    for row, f in zip(rows, figures, strict=True):
+        for column, share in (("pupils_on_or_above_target", f.on_or_above), ("pupils_below_target", f.below),
+                              ("pupils_on_register", f.registered)):
+            assert row[column] == ("suppressed" if share.count is None else str(share.count))
+            shown += share.count is not None
+    assert shown, "a 60-pupil school should publish some figures, or this test checks nothing"
+
+
 def test_retention_lists_records_past_their_date_with_the_command(tiny: Path) -> None:
     (tiny / "archive" / "2019-20").mkdir(parents=True)
     (tiny / "archive" / "2019-20" / "old.yaml").write_text("retain_until: 2026-01-31\nfirst_name: Gone\n", encoding="utf-8")

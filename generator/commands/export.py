@@ -68,15 +68,18 @@ def analysis_csv(root: Path, as_of: dt.date | dt.datetime | None = None) -> str:
     for table, items in (("year", analysis.by_year), ("subject", analysis.by_subject), ("group", analysis.by_group)):
         for figures in items:
             rows.append([table, figures.label, "suppressed" if figures.size is None else figures.size,
-                         _share(figures.above), _share(figures.on), _share(figures.below),
+                         _count(figures.on_or_above), _count(figures.below),
                          "suppressed" if figures.progress.suppressed or figures.progress.value is None else f"{figures.progress.value:.2f}",
-                         _share(figures.registered)])
-    return _csv(["table", "group", "pupils", "above_target_percent", "on_target_percent", "below_target_percent",
-                 "mean_progress_steps", "on_register_percent"], rows)
+                         _count(figures.registered)])
+    return _csv(["table", "group", "pupils", "pupils_on_or_above_target", "pupils_below_target",
+                 "mean_progress_steps", "pupils_on_register"], rows)
 
 
-def _share(value: Any) -> str:
-    return "suppressed" if value.suppressed or value.percent is None else str(value.percent)
+def _count(value: Any) -> str:
+    """A count of pupils exactly as the analysis page shows it (rules/disclosure.py decided it), or 'suppressed'."""
+    return "suppressed" if value.suppressed else str(value.count)
+
+
 
 
 # --- subject access -------------------------------------------------------------------------------------------
