@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from generator.judge import paperwork
 from generator.rules import attendance, criteria, schedule, skills
 from generator.rules.progress import (
     Pace,
@@ -160,7 +161,8 @@ def derive_pupil(pupil_id: str, pupil: Pupil, site: Site, terms: tuple[HalfTerm,
         last_meeting=max((x.date for x in pupil.meetings), default=None), actions=(),
     )
     spans = [(t.start, t.end) for t in site.half_terms]
-    return PupilFacts(**{**facts.__dict__, "actions": _actions(facts, scheme, now, spans)})
+    papers = tuple(Action(p, code, text, due) for p, code, due, text in paperwork.due_actions(pupil_id, pupil, site, now.date()))
+    return PupilFacts(**{**facts.__dict__, "actions": _actions(facts, scheme, now, spans) + papers})
 
 
 def _subject_row(subject_id: str, name: str, scale: tuple[str, ...], pupil: Pupil, terms: tuple[HalfTerm, ...],
