@@ -8,7 +8,7 @@ pupil's dates. derive.py adds these to the dashboard's actions, and
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from generator.rules import paperwork as rules
 from generator.sources.schema import Pupil, Site

@@ -6,7 +6,8 @@ documents beside the pupil's page under `staff/pupils/<id>/`.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from generator.judge.derive import PupilFacts, SchoolFacts
 from generator.views import paperwork as papers

@@ -8,7 +8,7 @@ tests ask the same question the same way.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 CODES = {
     "slip.waiting": "a mentoring slip not yet seen by the mentor (P4)",

@@ -7,6 +7,8 @@ unknown field is today (`pupil.field.unknown`), with a hint naming the switch.
 
 from __future__ import annotations
 
+import itertools
+
 from generator.sources.diagnostics import Diagnostic, did_you_mean, one_of
 from generator.sources.load import KeyPath, Located
 from generator.sources.paperwork import FEATURE_OF_FIELD, feature_on
@@ -108,7 +110,7 @@ def check_paperwork(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
                     f"{did_you_mean(setting.confirmed_by, staff)}")
             order = [(n, getattr(setting, n)) for n in ("drafted_on", "confirmed_on", "agreed_on")]
             dated = [(n, d) for n, d in order if d is not None]
-            for (first, a_day), (second, b_day) in zip(dated, dated[1:]):
+            for (first, a_day), (second, b_day) in itertools.pairwise(dated):
                 if b_day < a_day:
                     bad(("target_setting", subject_id, second), "dates.order",
                         f"target_setting.{subject_id}.{second}: {b_day} is before {first} {a_day}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from generator.judge.derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
 from generator.rules.skills import SkillsStatus
@@ -59,9 +60,14 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
         mentor=pupil.mentor_name if record.mentoring.status in ("active", "exited") else None,
         terms=tuple(t.name for t in school.terms),
         subjects=tuple(FamilySubject(r.subject, r.target, r.grades, r.latest, r.standing, r.colour) for r in pupil.subjects),
-        attitude=pupil.attitude, criteria=pupil.criteria, skills=pupil.skills,
+        attitude=pupil.attitude, criteria=_worded(pupil.criteria, school.site.scheme.paperwork.criteria_wording), skills=pupil.skills,
         plan_targets=tuple(FamilyTarget(t.text, t.by) for t in plan.targets) if plan else (),
         strategies=tuple(plan.strategies) if plan else (),
         review_on=plan.review_on if plan else None,
         chart=target_chart(pupil.subjects),
     )
+
+
+def _worded(rows: tuple[CriteriaRow, ...], wording: Mapping[str, str]) -> tuple[CriteriaRow, ...]:
+    """P5: next targets as the pupil reads them ("I can order fractions …"), not as codes, where the school has worded them."""
+    return tuple(replace(r, next_targets=tuple(wording.get(c, c) for c in r.next_targets)) for r in rows)

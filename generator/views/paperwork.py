@@ -10,6 +10,7 @@ documents (survey form and comparison, mentoring slips) are for staff.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.judge.derive import AttitudeRow, PupilFacts, SchoolFacts
@@ -185,7 +186,7 @@ def criteria_sheet(school: SchoolFacts, pupil: PupilFacts) -> CriteriaSheet | No
     return CriteriaSheet(school_header(school), _who(pupil), tuple(subjects), paper.self_assessment)
 
 
-def _prefix(record: dict[str, str]) -> str:
+def _prefix(record: Mapping[str, str]) -> str:
     """The shared code prefix of a subject's criteria ('M2.'), so worded criteria not yet marked still appear; '\\0' when none."""
     codes = list(record)
     if not codes:
