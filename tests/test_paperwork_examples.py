@@ -6,6 +6,7 @@ policy paragraph each one shows.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -34,13 +35,21 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def _read(path: Path) -> str:
+    """A built PDF's text (pypdf), or an HTML page's text with the tags taken out, folded to single spaces."""
+    if path.suffix == ".pdf":
+        return _flat(pdf_text(path))
+    return _flat(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))))
+
+
 DOCUMENTS = [
     # (example, output path, phrases it must hold, phrases it must not hold)
     ("p1-assessment-points", "families/p06/key-dates.pdf",
      ["Key dates for Year 11", "Year 11 mock exams begin", "Coursework deadline", "Humanities coursework: first draft due", "ARR 3: grades recorded"], []),
     ("p1-assessment-points", "families/p01/key-dates.pdf", ["Key dates for Year 7", "ARR 1: grades recorded"],
      ["mock exams", "Coursework deadline"]),
-    ("p1-assessment-points", "staff/pupils/p06/mentoring-file.pdf", ["Target setting", "confirmed", "agreed with the pupil"], []),
+    ("p1-assessment-points", "staff/pupils/p06/mentoring-file.pdf",
+     ["Target setting", "confirmed", "agreed with the pupil", "KS2 scaled scores", "CAT scores", "FFT", "ARR 1 (October)"], []),
     ("p2-learning-mentors", "staff/pupils/w10/survey.pdf",
      ["Attitude survey: before and after", "Hands homework in complete and on time 2.0 4.0 +2.0",
       "Before: I leave everything to the last minute", "After: I plan my week now", "teacher's form"], []),
@@ -73,20 +82,39 @@ DOCUMENTS = [
      ["My criteria and self-assessment", "Stage 2 developing, 14 crosses (3 more to securing)",
       "M2.18 I can order fractions with different denominators / / agrees", "I rated higher",
       "Next targets: I can check an answer using the inverse operation", "My targets (I write these myself)"], []),
-    ("p5-assertive", "families/h01/profile.pdf", ["I can order fractions with different denominators"], ["M2.18"]),
+    ("p5-assertive", "families/h01/profile.pdf",
+     ["I can order fractions with different denominators", "Progress against targets", "Attendance and attitude", "Excellent or very good",
+      "below target (red)"], ["M2.18"]),
     ("p5-assertive", "families/h01/my-mentoring-file.pdf",
      ["My mentoring file", "Maths basic skills", "of 15 at Level 2", "Big Write", "Interesting openings", "Spelling", "17/20",
       "Grammar work", "Maths basic skills certificate, Level 1", "Hand homework in on the day it is due"],
      ["Counted crosses together", "Entry test in maths", "IEP", "Risk assessment", "Head of Mathematics"]),
     ("p5-assertive", "staff/pupils/h01/mentoring-file.pdf",
-     ["Awards, records, IEP and risk assessment", "IEP (restricted)", "Risk assessment", "Big Write"], []),
+     ["Awards, records, IEP and risk assessment", "IEP (restricted)", "Risk assessment", "Big Write", "Criteria and performance",
+      "Basic skills: the last tests", "St 2 developing"], []),
+    # what the examples showed before issue 14, so each README row names a test
+    ("p1-assessment-points", "families/p05/profile.pdf", ["ARR 1 (October)", "ARR 2 (November)", "Progress against targets"], []),
+    ("p1-assessment-points", "families/p06/action-plan.pdf", ["Maths revision session on Tuesdays", "Coursework and exam dates"], []),
+    ("p1-assessment-points", "staff/pupils/p05/mentoring-file.pdf", ["Group", "Small-group session on planning longer written answers"], []),
+    ("p1-assessment-points", "governors/policies/assessment-points-and-mentoring.pdf", ["Review cycle 1 year", "Next review 7 July 2027"], []),
+    ("p2-learning-mentors", "staff/register/register.pdf", ["Mentoring register", "Referred by", "Reasons", "Head of Science, through his line manager"], []),
+    ("p2-learning-mentors", "staff/pupils/w05/mentoring-file.pdf", ["Background (restricted: staff only)", "KS2 scaled scores"], []),
+    ("p2-learning-mentors", "families/w05/action-plan.pdf", ["Individual action plan", "How we will help"], []),
+    ("p2-learning-mentors", "staff/pupils/w10/mentoring-file.pdf", ["Route: reduced monitoring", "Closing call home: 16 November 2026"], []),
+    ("p2-learning-mentors", "governors/outcomes/index.html", ["Mentoring programme outcomes", "fewer than 5"], ["Bethany", "Coutts"]),
+    ("p3-report-cards", "families/r04/letters/start-of-mentoring.pdf", ["Going on a mentoring report card", "brings the card to me before registration"], []),
+    ("p3-report-cards", "families/r10/letters/end-of-mentoring.pdf", ["Coming off report", "reduced step by step"], []),
+    ("p3-report-cards", "staff/pupils/r07/mentoring-file.pdf", ["Contact with home", "no answer", "Session register", "NOT FOLLOWED UP"], []),
+    ("p4-tracking", "staff/analysis/index.html", ["Cohort and group analysis", "By group", "Fewer than 5 pupils: not shown"], []),
+    ("p4-tracking", "governors/policies/tracking-and-mentoring.pdf", ["Review cycle 2 years", "Full governing body"], []),
+    ("p5-assertive", "staff/progress/progress-meeting.pdf", ["Progress meeting", "who needs more support"], []),
 ]
 
 
 @pytest.mark.parametrize("example, dest, present, absent", DOCUMENTS,
-                         ids=[f"{e[0][:2]}-{e[1].replace('/', '-').removesuffix('.pdf')}" for e in DOCUMENTS])
+                         ids=[f"{e[0][:2]}-{e[1].replace('/', '-').removesuffix('.pdf').removesuffix('.html')}" for e in DOCUMENTS])
 def test_document(built: Built, example: str, dest: str, present: list[str], absent: list[str]) -> None:
-    text = _flat(pdf_text(built(example) / dest))
+    text = _read(built(example) / dest)
     assert [p for p in present if p not in text] == []
     assert [a for a in absent if a in text] == []
 
