@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import pdf_text
+from support import REPO, pdf_text
 
 Built = Callable[[str], Path]
 
@@ -157,3 +157,36 @@ def test_a_school_without_the_paperwork_gets_none_of_its_documents(built: Built)
     assert not list((built("p4-tracking") / "families").glob("*/report-cards"))
     assert not list((built("p3-report-cards") / "families").glob("*/agreement.pdf"))
     assert not list((built("p1-assessment-points") / "families").glob("*/my-mentoring-file.pdf"))
+
+
+EXAMPLES = ("p1-assessment-points", "p2-learning-mentors", "p3-report-cards", "p4-tracking", "p5-assertive")
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_readme_table_covers_every_policy_heading_and_names_real_tests(example: str) -> None:
+    """Each example README maps every section of its policy to a row, and every row names a test that exists."""
+    root = REPO / "examples" / example
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and not line.startswith("| ---")][1:]
+    assert rows, "no policy table"
+    policy = next((root / "content" / "policies").glob("*.md")).read_text(encoding="utf-8")
+    headings = [h.strip() for h in re.findall(r"^# (.+)$", policy, flags=re.M)]
+    first_cells = [row.split("|")[1].strip().casefold() for row in rows]
+    assert [h for h in headings if not any(cell.startswith(h.casefold()) for cell in first_cells)] == []
+    doc_ids = {f"{e[0][:2]}-{e[1].replace('/', '-').removesuffix('.pdf').removesuffix('.html')}" for e in DOCUMENTS}
+    action_ids = {f"{a[0][:2]}-{a[1]}" for a in ACTIONS}
+    for row in rows:
+        shown_by = row.rstrip(" |").rsplit("|", 1)[-1]
+        cited = re.findall(r"\b([DAE])\[([^\]]+)\]", shown_by) + [("T", t) for t in re.findall(r"tests/\S+?::(\w+)", shown_by)]
+        cited += [("C", "")] if re.search(r"`C`", shown_by) else []
+        assert cited, f"row names no test: {row}"
+        for kind, name in cited:
+            if kind == "D":
+                assert name in doc_ids, name
+            elif kind == "A":
+                assert name in action_ids, name
+            elif kind == "E":
+                assert name in EXAMPLES, name
+            elif kind == "T":
+                files = " ".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
+                assert f"def {name}(" in files, name
