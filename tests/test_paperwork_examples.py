@@ -76,6 +76,7 @@ DOCUMENTS = [
      ["Mentoring slip: concern", "from Mr P. Naidoo (Mathematics)", "Target: Hand in this week's homework by Friday",
       "Waiting for the mentor"], []),
     ("p4-tracking", "staff/pupils/t04/mentoring-file.pdf", ["Target, current and predicted grades", "Predicted", "Mentoring slips"], []),
+    ("p4-tracking", "staff/pupils/t03/mentoring-file.pdf", ["Intervention work", "run by English department (Mrs J. Beckwith)"], []),
     ("p4-tracking", "staff/pupils/t08/mentoring-file.pdf", ["Session register", "Science revision", "NOT FOLLOWED UP", "Dental appointment"], []),
     ("p4-tracking", "families/t04/reviews/2026-11-04.pdf", ["the target has been raised", "4 December 2026"], ["top set"]),
     ("p5-assertive", "families/h01/criteria.pdf",

@@ -249,6 +249,8 @@ class Intervention(Strict):
     start: dt.date
     end: dt.date | None = None
     outcome: Literal["ongoing", "improved", "no change", "stopped"] = "ongoing"
+    owner: ShortText | None = None
+    """P4: who runs the intervention (the department or a named teacher)."""
 
 
 class Target(Strict):
