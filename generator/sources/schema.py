@@ -329,6 +329,8 @@ class Pupil(Strict):
     big_writes: list[pw.BigWrite] = Field(default_factory=list)
     file_records: pw.FileRecords | None = None
     exit_plan: pw.ExitPlan | None = None
+    reasons_for_family: list[ShortText] = Field(default_factory=list)
+    """Why mentoring is starting, in words written for parents (family); the start letter's `{{ pupil.reasons }}`."""
 
     @field_validator("upn", mode="before")
     @classmethod
