@@ -160,6 +160,7 @@ def test_a_school_without_the_paperwork_gets_none_of_its_documents(built: Built)
     assert not list((built("p4-tracking") / "families").glob("*/report-cards"))
     assert not list((built("p3-report-cards") / "families").glob("*/agreement.pdf"))
     assert not list((built("p1-assessment-points") / "families").glob("*/my-mentoring-file.pdf"))
+    assert not (built("p5-assertive") / "families" / "h08" / "my-mentoring-file.pdf").exists()  # tracked, not mentored
 
 
 EXAMPLES = ("p1-assessment-points", "p2-learning-mentors", "p3-report-cards", "p4-tracking", "p5-assertive")

@@ -228,8 +228,8 @@ class PupilFile:
 
 
 def pupil_file(school: SchoolFacts, pupil: PupilFacts) -> PupilFile | None:
-    if not school.site.scheme.paperwork.pupil_file:
-        return None
+    if not school.site.scheme.paperwork.pupil_file or pupil.record.mentoring.status == "none":
+        return None  # P5: the mentoring file is a mentee's; every other pupil has the half-term profile
     r = pupil.record
     records = r.file_records
     level = pupil.skills.level if pupil.skills else None
