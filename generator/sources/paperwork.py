@@ -128,6 +128,8 @@ class PaperworkScheme(Strict):
     """P5: awards, record of achievement, spelling/grammar records, attitude targets, IEP and risk assessment dates."""
     exit_plans: bool = False
     """P2, P3: exit criteria agreed, route out, gradual withdrawal and the closing call."""
+    skills_tests_per_level: int = Field(default=15, ge=1, le=100)
+    """P5: how many basic skills tests each level (and bridging level) has; the pupil's file shows 'test N of 15'."""
     key_dates: list[KeyDate] = Field(default_factory=list)
     """P1: assessment points, exams and coursework deadlines, for families."""
 

@@ -218,6 +218,7 @@ class PupilFile:
     criteria: CriteriaSheet | None
     skills: SkillsStatus | None
     skills_tests_at_level: int
+    skills_tests_per_level: int
     plan_targets: tuple[str, ...]
     attitude_targets: tuple[str, ...]
     big_writes: tuple[BigWriteRow, ...]
@@ -238,6 +239,7 @@ def pupil_file(school: SchoolFacts, pupil: PupilFacts) -> PupilFile | None:
         subjects=tuple(FamilySubject(s.subject, s.target, s.grades, s.latest, s.standing, s.colour) for s in pupil.subjects),
         attitude=pupil.attitude, criteria=criteria_sheet(school, pupil), skills=pupil.skills,
         skills_tests_at_level=sum(1 for t in r.basic_skills if t.level == level),
+        skills_tests_per_level=school.site.scheme.paperwork.skills_tests_per_level,
         plan_targets=tuple(t.text for t in r.plan.targets) if r.plan else (),
         attitude_targets=tuple(records.attitude_targets) if records else (),
         big_writes=tuple(BigWriteRow(w.date, w.title, tuple(w.marks.items()), w.next_target) for w in r.big_writes),
