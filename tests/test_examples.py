@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from judging import past_dates_as_plans, rendered, school_at, text_of
+from conftest import EXAMPLE_AS_OF
 from support import REPO, run_cli
 
 EXAMPLES = [
@@ -35,10 +37,10 @@ def command_actions(root: Path, as_of: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("name, as_of, expected", EXAMPLES, ids=[e[0] for e in EXAMPLES])
-def test_example_builds_and_its_dashboard_lists_its_policys_actions(tmp_path: Path, name: str, as_of: str, expected: set[str]) -> None:
-    out = tmp_path / "out"
-    result = run_cli("build", "--root", str(REPO / "examples" / name), "--out", str(out), "--as-of", as_of, "--jobs", "2")
-    assert result.returncode == 0, result.stderr
+def test_example_builds_and_its_dashboard_lists_its_policys_actions(built_example: Callable[[str], Path], name: str, as_of: str,
+                                                                   expected: set[str]) -> None:
+    assert EXAMPLE_AS_OF[name] == as_of
+    out = built_example(name)  # built once per session, shared with test_paperwork_examples.py
     dashboard = (out / "staff" / "index.html").read_text(encoding="utf-8")
     found = set(re.findall(r'class="action-([a-z_-]+)"', dashboard))
     assert expected <= found, f"missing {expected - found}"
@@ -63,10 +65,8 @@ def test_p3_log_is_not_overdue_before_monday_lunch(tmp_path: Path) -> None:
     assert before < after
 
 
-def test_p5_fourteen_crosses_show_as_stage_2_developing(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    assert run_cli("build", "--root", str(REPO / "examples" / "p5-assertive"), "--out", str(out), "--as-of", "2026-11-20",
-                   "--jobs", "2").returncode == 0
+def test_p5_fourteen_crosses_show_as_stage_2_developing(built_example: Callable[[str], Path]) -> None:
+    out = built_example("p5-assertive")
     pages = " ".join(p.read_text(encoding="utf-8") for p in (out / "staff" / "pupils").glob("*/index.html"))
     assert "Stage 2 developing" in pages and "3 more to securing" in pages
 

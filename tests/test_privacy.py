@@ -51,6 +51,49 @@ def _plant_canaries(root: Path) -> dict[str, dict[str, list[str]]]:
     return planted
 
 
+PAPERWORK_FAMILY_DOCUMENTS = {"report-cards", "reviews", "agreement.pdf", "criteria.pdf", "my-mentoring-file.pdf", "key-dates.pdf"}
+"""The family documents of issue 14's paperwork; each must be rendered for the canaries to mean anything."""
+
+
+def _plant_paperwork(root: Path, planted: dict[str, dict[str, list[str]]]) -> None:
+    """Switch every paperwork feature on, fill every family-safe paperwork field, and plant canaries in every staff-only or restricted one."""
+    site_path = root / "site.yaml"
+    site = yaml.safe_load(site_path.read_text(encoding="utf-8"))
+    site.setdefault("scheme", {})["criteria"] = {"bands": [{"from": 1, "label": "emerging"}, {"from": 3, "label": "developing"}]}
+    site["scheme"]["paperwork"] = {
+        "report_cards": {}, "sessions": {}, "slips": {}, "agreement": {"years": [7, 8, 9, 10, 11, 12, 13]},
+        "surveys": {"statements": ["Ready to learn", "Keeps going"]}, "big_write": {}, "reviews_home": True,
+        "predicted_grades": True, "target_setting": True, "self_assessment": True, "pupil_file": True, "file_records": True,
+        "exit_plans": True, "criteria_wording": {"M1.01": "I can add two numbers", "M1.02": "I can halve a number"},
+        "key_dates": [{"date": dt.date(2027, 5, 10), "what": "Exams begin", "kind": "exam"}]}
+    site_path.write_text(yaml.safe_dump(site, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    for path in sorted((root / "pupils").glob("*.yaml")):
+        pid, record = path.stem, yaml.safe_load(path.read_text(encoding="utf-8"))
+        tag = pid.replace("p", "Q")
+        staff = [f"{tag}CardLog", f"{tag}FollowUp", f"{tag}SlipText", f"{tag}SlipFrom", f"{tag}ReviewNote", f"{tag}Agency",
+                 f"{tag}ReferredTo", f"{tag}Rater", f"{tag}Reflection"]
+        restricted = ["17 February 2019", "19 March 2019"]  # the IEP and risk assessment dates, as a document would print them
+        record["report_cards"] = [{"week_of": dt.date(2026, 11, 16), "targets": ["Homework in on time"],
+                                   "days": [{"date": dt.date(2026, 11, 16), "checked_in": True, "lessons": [1, 2]}], "log": staff[0]}]
+        record["sessions"] = [{"date": dt.date(2026, 11, 10), "attended": False, "followed_up": dt.date(2026, 11, 11),
+                               "follow_up_notes": staff[1]}]
+        record["slips"] = [{"date": dt.date(2026, 11, 12), "from": staff[3], "kind": "concern", "text": staff[2]}]
+        record["agreement"] = {"sent_on": dt.date(2026, 9, 7)}
+        record["reviews"] = [{"date": dt.date(2026, 11, 2), "summary": "A steady half term.", "staff_notes": staff[4]}]
+        record["agencies"] = [{"name": staff[5]}]
+        record["exit_plan"] = {"criteria": ["Homework on time"], "route": "refer on", "referred_to": staff[6]}
+        record["surveys"] = {"before": {"sent_on": dt.date(2026, 9, 20), "reflection": staff[8],
+                                        "ratings": [{"by": staff[7], "returned_on": dt.date(2026, 9, 25), "scores": [3, 4]}]}}
+        record["criteria"] = {"maths": {"stage": 1, "record": {"M1.01": "X", "M1.02": "/"}}}
+        record["self_assessment"] = {"maths": {"on": dt.date(2026, 11, 16), "record": {"M1.02": "X"}}}
+        record["big_writes"] = [{"date": dt.date(2026, 11, 6), "title": "A story", "marks": {"Paragraphs": "green"}}]
+        record["file_records"] = {"awards": [{"date": dt.date(2026, 10, 1), "what": "Star of the week"}],
+                                  "iep_on": dt.date(2019, 2, 17), "risk_assessment_on": dt.date(2019, 3, 19)}
+        path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        planted[pid]["staff"] += staff
+        planted[pid]["restricted"] += restricted
+
+
 def _audience_html(root: Path) -> dict[str, str]:
     """Every governors' and families' output, rendered to the HTML it is built from, entities decoded for searching."""
     checked = check(root)
@@ -73,7 +116,10 @@ def test_no_audience_receives_what_it_may_not_see(seed: int, pupils: int) -> Non
         root = Path(folder) / "school"
         write_sample(pupils, root, seed=seed)
         planted = _plant_canaries(root)
+        _plant_paperwork(root, planted)
         html = _audience_html(root)
+    kinds = {dest.split("/", 2)[2].split("/")[0] for dest in html if dest.startswith("families/")}
+    assert PAPERWORK_FAMILY_DOCUMENTS <= kinds, f"no {PAPERWORK_FAMILY_DOCUMENTS - kinds}: the canaries would pass unread"
     every_secret = [s for p in planted.values() for s in p["restricted"] + p["staff"]]
     for dest, text in html.items():
         if dest.startswith("governors/"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from generator.judge import paperwork
 from generator.rules import attendance, criteria, meeting, schedule, skills
 from generator.rules.progress import (
     Pace,
@@ -187,7 +188,8 @@ def derive_pupil(pupil_id: str, pupil: Pupil, site: Site, terms: tuple[HalfTerm,
             dict.fromkeys(pupil.targets, ""), {r.subject_id: r.round_standing for r in rows}),
     )
     spans = [(t.start, t.end) for t in site.half_terms]
-    return PupilFacts(**{**facts.__dict__, "actions": _actions(facts, site, now, spans)})
+    papers = tuple(Action(p, code, text, due) for p, code, due, text in paperwork.due_actions(pupil_id, pupil, site, now.date()))
+    return PupilFacts(**{**facts.__dict__, "actions": _actions(facts, site, now, spans) + papers})
 
 
 def terms_per_year(site: Site) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from generator.judge.derive import SchoolFacts
+from generator.output.paperwork_plan import plan_paperwork, staff_documents
 from generator.output.render import Audience
 from generator.sources.letters import LetterTemplate
 from generator.views import (
@@ -68,6 +69,7 @@ def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
     plan_families(add, school, letters or {})
     plan_governors(add, governors)
     plan_documents(add, school)
+    plan_paperwork(add, school)
 
     seen: set[str] = set()
     for output in outputs:
@@ -86,7 +88,8 @@ def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite, trails: Mapping[
     beside = (("mentoring-file.pdf", "print/mentoring-file.html", "Mentoring file"),)
     for facts in school.pupils:
         view = staff_pupil(school, facts, trails.get(facts.id))
-        add(f"staff/pupils/{facts.id}/index.html", "pupil.html", pupil=view, documents=beside)
+        paper_docs = tuple((n, t, label) for n, t, label, _v in staff_documents(school, facts))
+        add(f"staff/pupils/{facts.id}/index.html", "pupil.html", pupil=view, documents=beside + paper_docs)
         for name, template, _label in beside:
             add(f"staff/pupils/{facts.id}/{name}", template, pupil=view, file=mentoring_file(school, facts))
     loads = caseloads(school, staff)

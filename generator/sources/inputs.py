@@ -12,6 +12,7 @@ from generator.sources import letters
 from generator.sources.appearance import check_appearance
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 from generator.sources.load import Located, load_markdown, load_yaml
+from generator.sources.paperwork_checks import check_paperwork
 from generator.sources.schema import LetterMeta, PolicyMeta, Pupil, Site
 from generator.sources.validate import (
     Checked,
@@ -97,6 +98,7 @@ def load_school(root: Path) -> Checked:
         problems += found
         if record is not None and site is not None:
             problems += check_pupil(record, doc, site)
+            problems += check_paperwork(record, doc, site)
         if record is not None:
             pupils[path.stem] = record
             docs[rel_path] = doc

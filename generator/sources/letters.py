@@ -30,7 +30,7 @@ from generator.sources.diagnostics import (
     one_of,
 )
 
-MERGE_FIELDS = ("pupil.first_name", "pupil.last_name", "mentor.name", "school", "date")
+MERGE_FIELDS = ("pupil.first_name", "pupil.last_name", "pupil.reasons", "mentor.name", "school", "date")
 """Everything a letter may say about its recipient: no record field beyond the names."""
 
 _TAG = re.compile(r"\{\{(.*?)\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -42,6 +42,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|])")
 class LetterPupil:
     first_name: str
     last_name: str
+    reasons: str = "to give some extra support for a few weeks"
+    """P3: why mentoring is starting, in words written for parents (`reasons_for_family`), never the staff's referral reasons."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from generator.sources import paperwork as pw
+
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 """Ids become folder names in URLs: lower-case letters, digits and hyphens only."""
 
@@ -185,6 +187,8 @@ class Scheme(Strict):
     """P5: every child is mentored (a meeting of a kind in meeting_kinds) at least once each term."""
     plan_required: bool = False
     """P2: every active mentee has an individual action plan with targets."""
+    paperwork: pw.PaperworkScheme = Field(default_factory=pw.PaperworkScheme)
+    """The policies' own paperwork a school runs (sources/paperwork.py); each pupil field it adds is unknown until switched on."""
 
 
 class Subject(Strict):
@@ -318,6 +322,8 @@ class Intervention(Strict):
     start: dt.date
     end: dt.date | None = None
     outcome: Literal["ongoing", "improved", "no change", "stopped"] = "ongoing"
+    owner: ShortText | None = None
+    """P4: who runs the intervention (the department or a named teacher)."""
 
 
 class Target(Strict):
@@ -384,6 +390,22 @@ class Pupil(Strict):
     criteria: dict[str, CriteriaRecord] = Field(default_factory=dict)
     basic_skills: list[SkillsTest] = Field(default_factory=list)
     weekly_logs: list[WeeklyLog] = Field(default_factory=list)
+    # the policies' paperwork (sources/paperwork.py); each is refused unless site.yaml's scheme.paperwork switches it on
+    report_cards: list[pw.ReportCard] = Field(default_factory=list)
+    sessions: list[pw.Session] = Field(default_factory=list)
+    surveys: pw.Surveys | None = None
+    agencies: list[pw.Agency] = Field(default_factory=list)
+    slips: list[pw.Slip] = Field(default_factory=list)
+    agreement: pw.Agreement | None = None
+    reviews: list[pw.ReviewRecord] = Field(default_factory=list)
+    predicted: dict[str, Grade] = Field(default_factory=dict)
+    target_setting: dict[str, pw.SubjectTargetSetting] = Field(default_factory=dict)
+    self_assessment: dict[str, pw.SelfAssessment] = Field(default_factory=dict)
+    big_writes: list[pw.BigWrite] = Field(default_factory=list)
+    file_records: pw.FileRecords | None = None
+    exit_plan: pw.ExitPlan | None = None
+    reasons_for_family: list[ShortText] = Field(default_factory=list)
+    """Why mentoring is starting, in words written for parents (family); the start letter's `{{ pupil.reasons }}`."""
 
     @field_validator("upn", mode="before")
     @classmethod

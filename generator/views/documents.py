@@ -244,12 +244,20 @@ def letters_for(school: SchoolFacts, pupil: PupilFacts,
         if dated is None:
             continue
         fields = letter_merge.LetterFields(
-            pupil=letter_merge.LetterPupil(r.first_name, r.last_name),
+            pupil=letter_merge.LetterPupil(r.first_name, r.last_name, *_family_reasons(r)),
             mentor=letter_merge.LetterMentor(pupil.mentor_name or _lead_mentor(school)),
             school=school.site.school, date=f"{dated.day} {dated:%B %Y}")
         out.append(Letter(school_header(school), slug, template.title, r.first_name, r.last_name, dated,
                           letter_merge.merge(template, fields)))
     return tuple(out)
+
+
+def _family_reasons(r: Pupil) -> tuple[str, ...]:
+    """`{{ pupil.reasons }}`: the family's wording joined into one phrase, or the default when none was written."""
+    words = [w.rstrip(".") for w in r.reasons_for_family]
+    if not words:
+        return ()
+    return (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1],)
 
 
 def _lead_mentor(school: SchoolFacts) -> str:

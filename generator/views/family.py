@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from generator.judge.derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
 from generator.rules import sentences
@@ -89,7 +90,7 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
         terms=_columns(school)[0],
         subjects=tuple(FamilySubject(r.subject, r.target, _grades(school, r.grades), r.latest, r.standing, r.colour)
                        for r in pupil.subjects),
-        attitude=pupil.attitude, criteria=pupil.criteria, skills=pupil.skills,
+        attitude=pupil.attitude, criteria=_worded(pupil.criteria, school.site.scheme.paperwork.criteria_wording), skills=pupil.skills,
         plan_targets=tuple(FamilyTarget(text, by) for text, by in said.targets_ahead),
         strategies=tuple(plan.strategies) if plan else (),
         review_on=pupil.next_review if pupil.next_review and pupil.next_review >= school.as_of
@@ -121,3 +122,8 @@ def _grades(school: SchoolFacts, grades: tuple[str | None, ...]) -> tuple[str | 
     if not last:
         return mine
     return (next((grades[i] for i in reversed(last) if grades[i] is not None), None), *mine)
+
+
+def _worded(rows: tuple[CriteriaRow, ...], wording: Mapping[str, str]) -> tuple[CriteriaRow, ...]:
+    """P5: next targets as the pupil reads them ("I can order fractions …"), not as codes, where the school has worded them."""
+    return tuple(replace(r, next_targets=tuple(wording.get(c, c) for c in r.next_targets)) for r in rows)

@@ -131,6 +131,9 @@ ACTION_GROUPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("raise", "Targets to raise", "Above target: the target is raised.", ("target.raise",)),
     ("skills", "Ready to move up in basic skills", "Enough green weeks in a row at the current level.", ("skills.move_up",)),
     ("exit", "Ready for an exit review", "Every target assessed this round and met: review whether mentoring can end.", ("exit.ready",)),
+    ("paperwork", "Paperwork due", "Slips, agreements, missed sessions, surveys, Big Writes, targets to agree and closing calls (the policies' own records).",
+     ("slip.waiting", "agreement.unsigned", "session.missed", "session.escalate", "survey.missing", "bigwrite.missing",
+      "target.unagreed", "exit.call")),
 )
 """Dashboard headings in the order a mentor works through them; an action with another code goes under 'Other'."""
 
