@@ -26,7 +26,7 @@ def built(built_example: Built) -> Built:
 def _actions(out: Path) -> set[tuple[str, str]]:
     """(code, pupil id) of every action on the staff dashboard."""
     page = (out / "staff" / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r'<li class="action-([a-z_-]+)">\s*<span class="who"><a href="pupils/([a-z0-9-]+)/', page)
+    rows = re.findall(r'<li class="action-([a-z_-]+)"[^>]*>\s*<span class="who"><a href="pupils/([a-z0-9-]+)/', page)
     return {(code, pid) for code, pid in rows}
 
 
@@ -110,7 +110,7 @@ DOCUMENTS = [
     ("p3-report-cards", "staff/pupils/r07/mentoring-file.pdf", ["Contact with home", "no answer", "Session register", "NOT FOLLOWED UP"], []),
     ("p4-tracking", "staff/analysis/index.html", ["Cohort and group analysis", "By group", "Fewer than 5 pupils: not shown"], []),
     ("p4-tracking", "governors/policies/tracking-and-mentoring.pdf", ["Review cycle 2 years", "Full governing body"], []),
-    ("p5-assertive", "staff/progress/progress-meeting.pdf", ["Progress meeting", "who needs more support"], []),
+    ("p5-assertive", "staff/progress/progress-meeting.pdf", ["Progress meeting", "Needs support: below target or behind the expected pace"], []),
 ]
 
 
