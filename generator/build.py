@@ -7,6 +7,7 @@ It never prints; progress goes to the `report` callback the caller passes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -17,10 +18,11 @@ from generator import views
 from generator.history import git as history
 from generator.judge import clock
 from generator.judge.derive import SchoolFacts, derive_school
-from generator.output import pdf, search
-from generator.output.plan import ASSETS, plan
+from generator.output import artifacts, pdf, search
+from generator.output.executors import open_executor
+from generator.output.plan import ASSETS, Output, plan
 from generator.output.render import environments, render
-from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
+from generator.output.write import STATE_DIR, Staging
 from generator.sources import letters
 from generator.sources.inputs import load_school
 from generator.sources.schema import Pupil
@@ -28,6 +30,7 @@ from generator.sources.validate import Checked
 from generator.views.history import lowered_without_approval, policy_trail, pupil_trail
 
 Report = Callable[[str], None]
+Progress = Callable[[str, int, int], None]
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -38,6 +41,8 @@ class BuildResult:
     pages: int
     pdfs_rendered: int
     pdfs_reused: int
+    pages_total: int = 0
+    """Web pages in the output; `pages` is how many of them this build rendered."""
 
 
 def check(root: Path) -> Checked:
@@ -58,14 +63,32 @@ def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) ->
 
 
 def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt.datetime | None = None,
-          report: Report = lambda _m: None) -> BuildResult:
-    """Build every output into a staging folder and swap it in only when all of it succeeded."""
+          report: Report = lambda _m: None, explain: Report | None = None,
+          dask_scheduler: str | None = None, progress: Progress = lambda _stage, _done, _total: None) -> BuildResult:
+    """Build every output into a staging folder and swap it in only when all of it succeeded.
+
+    Nothing is done at all when the inputs, templates, embedded files, code,
+    git commit and as-of are those of the last build (its manifest's
+    fingerprint); otherwise each output whose record still holds is carried
+    over from the previous output and only the others are rendered.
+    `explain` is told why each rendered output was rendered.
+    """
     root = root.resolve()
     out = out.resolve()
     started = time.monotonic()
+    templates = templates_dir(root)
+    previous = artifacts.read_manifest(out / STATE_DIR)
+    fingerprint = _fingerprint(root, templates, as_of, previous)
+    if out.is_dir() and previous.fingerprint == fingerprint:
+        report(f"nothing changed since the last build; checked in {time.monotonic() - started:.2f}s")
+        extra = previous.extra
+        return BuildResult(dt.date.fromisoformat(str(extra.get("as_of"))), int(extra.get("pupils", 0)), 0, 0,
+                           sum(1 for d in previous.artifacts if d.endswith(".pdf")), int(extra.get("pages", 0)))
+    if explain is not None:
+        for reason in artifacts.fingerprint_changes(previous.fingerprint, fingerprint):
+            explain(f"building because {reason}")
     checked = load_school(root)
     workers = jobs or os.cpu_count() or 1
-    pdf.warm_up(root, (templates_dir(root) / "shared" / "print.css",), workers)  # workers load WeasyPrint while this process renders HTML
     school = derive(root, checked, as_of)
     started_history = time.monotonic()
     repo = history.read_history(root, ["pupils", "content/policies"])
@@ -78,49 +101,126 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
     governors = views.governors_site(school, policies)
     outputs = plan(school, staff, governors, letters.compile_letters(checked.letters), trails)
-    templates = templates_dir(root)
-    envs = environments(templates)
-    css_paths = (templates / "shared" / "print.css",)
-    css_digest = pdf.digest_files(css_paths)
+    envs = {audience: artifacts.record_templates(env) for audience, env in environments(templates).items()}
+    css = tuple(p.read_text("utf-8") for p in (templates / "shared" / "print.css",))
     report(f"{len(checked.pupils)} pupils, {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
            f"judged as of {school.now:%Y-%m-%d %H:%M}")
     started = time.monotonic()
 
+    code = artifacts.code_version()
+    renderers = {"html": code, "pdf": code + pdf.renderer_version(css)}
+    views_ = artifacts.ViewDigests()
+    template_digests = artifacts.TemplateDigests(envs)
+    file_digests: dict[str, str] = {}
+
+    def file_digest(url: str) -> str:
+        if url not in file_digests:
+            try:
+                file_digests[url] = artifacts.file_digest(pdf.resolve_url(root, url))
+            except ValueError:
+                file_digests[url] = artifacts.ABSENT
+        return file_digests[url]
+
+    def resolve(url: str) -> bytes | None:
+        try:
+            return pdf.resolve_url(root, url).read_bytes()
+        except (ValueError, OSError):
+            return None
+
     with Staging(out) as staging:
-        previous = read_state(out).get("pdf", {})  # read under the lock: another build may have swapped in meanwhile
-        jobs_to_render: list[pdf.PdfJob] = []
-        keys: dict[str, str] = {}
-        reused = pages = 0
-        for output in (o for o in outputs if o.kind == "pdf"):
-            job = pdf.PdfJob(output.dest, render(envs[output.audience], output.template, output.page, **output.context))
-            keys[output.dest] = pdf.job_key(job, css_digest)
-            if previous.get(output.dest) == keys[output.dest] and staging.reuse(output.dest, out / output.dest):
-                reused += 1
-            else:
-                jobs_to_render.append(job)
-        rendering = pdf.render_all(jobs_to_render, root, css_paths, workers)  # the workers start on the PDFs while the pages render
-        for output in (o for o in outputs if o.kind == "html"):
-            html = render(envs[output.audience], output.template, output.page, **output.context)
-            staging.write(output.dest, html.encode("utf-8"))
-            pages += 1
-        for audience in ("staff", "governors"):
-            for asset in ASSETS:
-                staging.write(f"{audience}/assets/{asset}", (templates / "shared" / asset).read_bytes())
-        report(f"{pages} pages rendered in {time.monotonic() - started:.1f}s")
-        started = time.monotonic()
-        indexed = search.index_folders(staging.path)  # one search index per web audience, on the staged pages, before the swap
-        report("search indexed " + ", ".join(f"{n} {audience} pages" for audience, n in indexed.items())
-               + f" in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
-        started = time.monotonic()
-        for done, (dest, data) in enumerate(rendering, start=1):
-            staging.write(dest, data)
-            if done % 100 == 0:
-                report(f"{done}/{len(jobs_to_render)} PDFs")
+        previous = artifacts.read_manifest(out / STATE_DIR)  # again under the lock: another build may have swapped in meanwhile
+        records: dict[str, artifacts.Record] = {}
+        stale: list[tuple[Output, str]] = []
+        for output in outputs:
+            view = views_.digest((output.template, output.page, output.context))
+            before = previous.artifacts.get(output.dest)
+            reason = artifacts.stale(before, view, renderers[output.kind],
+                                     lambda name, a=output.audience: template_digests.digest(a, name), file_digest)
+            if reason is None and before is not None and staging.reuse(output.dest, out / output.dest):
+                records[output.dest] = before
+                continue
+            records[output.dest] = artifacts.Record(view, renderers[output.kind])
+            stale.append((output, reason or "its previous file is missing"))
+            if explain is not None:
+                explain(f"{output.dest}: {reason or 'its previous file is missing'}")
+
+        def render_recorded(output: Output) -> str:
+            with artifacts.templates_used() as used:
+                text = render(envs[output.audience], output.template, output.page, **output.context)
+            record = records[output.dest]
+            records[output.dest] = artifacts.Record(record.view, record.renderer,
+                                                    {n: template_digests.digest(output.audience, n) for n in sorted(used)})
+            return text
+
+        pdf_outputs = [o for o, _r in stale if o.kind == "pdf"]
+        jobs_to_render = [pdf.PdfJob(o.dest, render_recorded(o), tuple(sorted(previous.artifacts[o.dest].files))
+                                     if o.dest in previous.artifacts else ()) for o in pdf_outputs]
+        reused = sum(1 for o in outputs if o.kind == "pdf") - len(jobs_to_render)
+        pages = rendered_pages = 0
+        with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
+            rendering = pdf.render_documents(executor, jobs_to_render, css, resolve)  # submitted now: workers run while pages render
+            changed_audiences: set[str] = set()
+            total_pages = sum(1 for o in outputs if o.kind == "html")
+            for output in (o for o in outputs if o.kind == "html"):
+                pages += 1
+                if pages % 50 == 0 or pages == total_pages:
+                    progress("pages", pages, total_pages)
+                if output.dest in staging.written:
+                    continue
+                staging.write(output.dest, render_recorded(output).encode("utf-8"))
+                changed_audiences.add(output.audience)
+                rendered_pages += 1
+            for audience in ("staff", "governors"):
+                for asset in ASSETS:
+                    staging.write_or_reuse(f"{audience}/assets/{asset}", (templates / "shared" / asset).read_bytes(),
+                                           out / audience / "assets" / asset)
+            report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {time.monotonic() - started:.1f}s")
+            started = time.monotonic()
+            html_dests = {o.dest for o in outputs if o.kind == "html"}
+            changed_audiences |= {d.split("/", 1)[0] for d in html_dests ^ _previous_pages(previous)}  # a page added or gone
+            to_index = tuple(a for a in search.AUDIENCES if a in changed_audiences
+                             or not staging.reuse_tree(f"{a}/{search.BUNDLE}", out / a / search.BUNDLE))
+            indexed = search.index_folders(staging.path, to_index) if to_index else {}
+            report("search " + (("indexed " + ", ".join(f"{n} {audience} pages" for audience, n in indexed.items()))
+                                if indexed else "index unchanged")
+                   + f" in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+            started = time.monotonic()
+            for done, result in enumerate(rendering, start=1):
+                staging.write(result.dest, result.data)
+                record = records[result.dest]
+                records[result.dest] = artifacts.Record(record.view, record.renderer, record.templates, dict(result.fetched))
+                progress("PDFs", done, len(jobs_to_render))
         if jobs_to_render:
-            report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with {min(workers, len(jobs_to_render))} worker(s)")
-        staging.write(f"{STATE_DIR}/state.json", state_bytes({"pdf": keys}))
+            report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with "
+                   f"{'a Dask cluster' if dask_scheduler else f'{min(workers, len(jobs_to_render))} worker(s)'}")
+        manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils),
+                                                            "pages": pages})
+        staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.commit()
-    return BuildResult(school.as_of, len(checked.pupils), pages, len(jobs_to_render), reused)
+    return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages)
+
+
+def _previous_pages(manifest: artifacts.Manifest) -> set[str]:
+    return {d for d in manifest.artifacts if d.endswith(".html")}
+
+
+def _fingerprint(root: Path, templates: Path, as_of: dt.date | dt.datetime | None, previous: artifacts.Manifest) -> dict[str, str]:
+    """Everything a build reads, digested: when it equals the last build's, the output is already right."""
+    folders = [root / "pupils", root / "content", root / "assets", templates, PACKAGE_TEMPLATES]
+    embedded = sorted({url for record in previous.artifacts.values() for url in record.files})
+    digest = hashlib.sha256()
+    for url in embedded:
+        try:
+            digest.update(f"{url}\0{artifacts.file_digest(pdf.resolve_url(root, url))}\0".encode())
+        except ValueError:
+            digest.update(f"{url}\0refused\0".encode())
+    return {
+        "inputs": artifacts.folder_digest(root, folders, [root / "site.yaml"]),
+        "embedded": digest.hexdigest(),
+        "code": artifacts.code_version(),
+        "git": artifacts.git_head(root),
+        "as_of": f"{as_of.isoformat() if as_of else ''}|{os.environ.get('SOURCE_DATE_EPOCH', '')}",
+    }
 
 
 def _event_dates(record: Pupil) -> Iterable[dt.date]:

@@ -76,6 +76,26 @@ class Staging:
         self.written.add(rel)
         return True
 
+    def write_or_reuse(self, rel: str, data: bytes, previous: Path) -> None:
+        """Write a file, or link the previous output's copy when it has these very bytes (its mtime then stays)."""
+        try:
+            same = previous.is_file() and previous.stat().st_size == len(data) and previous.read_bytes() == data
+        except OSError:
+            same = False
+        if not (same and self.reuse(rel, previous)):
+            self.write(rel, data)
+
+    def reuse_tree(self, rel: str, previous: Path) -> bool:
+        """Take a whole folder of the previous output (a search index whose pages did not change); False if there is none."""
+        if not previous.is_dir() or previous.is_symlink():
+            return False
+        _check_rel(rel)
+        files = [p for p in sorted(previous.rglob("*")) if p.is_file() and not p.is_symlink()]
+        for path in files:
+            if not self.reuse(f"{rel}/{path.relative_to(previous).as_posix()}", path):
+                return False
+        return True
+
     def commit(self) -> None:
         """Swap the staging tree in for the output; the old tree is removed afterwards."""
         os.sync()  # the new tree is on disk before it replaces the old one
