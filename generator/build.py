@@ -12,7 +12,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from generator import views
 from generator.history import git as history
@@ -193,11 +193,19 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         if jobs_to_render:
             report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with "
                    f"{'a Dask cluster' if dask_scheduler else f'{min(workers, len(jobs_to_render))} worker(s)'}")
+        fingerprint["embedded"] = _embedded_digest(records)  # what this build embedded, as the next build will check it
         manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils),
                                                             "pages": pages})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.commit()
     return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages)
+
+
+def _embedded_digest(records: Mapping[str, artifacts.Record], digest_of: Callable[[str], str] | None = None) -> str:
+    """One digest over the files the documents embedded: as recorded (at the end of a build) or as they are now (at the start of the next)."""
+    urls = sorted({url for record in records.values() for url in record.files})
+    recorded = {url: digest for record in records.values() for url, digest in record.files.items()}
+    return hashlib.sha256("".join(f"{url}\0{digest_of(url) if digest_of is not None else recorded[url]}\0" for url in urls).encode()).hexdigest()
 
 
 def _previous_pages(manifest: artifacts.Manifest) -> set[str]:
@@ -207,16 +215,16 @@ def _previous_pages(manifest: artifacts.Manifest) -> set[str]:
 def _fingerprint(root: Path, templates: Path, as_of: dt.date | dt.datetime | None, previous: artifacts.Manifest) -> dict[str, str]:
     """Everything a build reads, digested: when it equals the last build's, the output is already right."""
     folders = [root / "pupils", root / "content", root / "assets", templates, PACKAGE_TEMPLATES]
-    embedded = sorted({url for record in previous.artifacts.values() for url in record.files})
-    digest = hashlib.sha256()
-    for url in embedded:
+    def now(url: str) -> str:
         try:
-            digest.update(f"{url}\0{artifacts.file_digest(pdf.resolve_url(root, url))}\0".encode())
+            return artifacts.file_digest(pdf.resolve_url(root, url))
         except ValueError:
-            digest.update(f"{url}\0refused\0".encode())
+            return artifacts.ABSENT
+
+    embedded = _embedded_digest(previous.artifacts, now)
     return {
         "inputs": artifacts.folder_digest(root, folders, [root / "site.yaml"]),
-        "embedded": digest.hexdigest(),
+        "embedded": embedded,
         "code": artifacts.code_version(),
         "git": artifacts.git_head(root),
         "as_of": f"{as_of.isoformat() if as_of else ''}|{os.environ.get('SOURCE_DATE_EPOCH', '')}",

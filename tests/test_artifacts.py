@@ -39,3 +39,68 @@ def test_a_rebuild_keeps_the_output_folders_mode_and_group(tiny: Path) -> None:
     info = out.stat()
     assert "Adanna" in (out / "staff" / "pupils" / "ada" / "index.html").read_text("utf-8")
     assert (stat.S_IMODE(info.st_mode), info.st_gid) == (0o750, gid)
+
+
+# --- a second build builds nothing; a change re-renders exactly what used it --------------
+
+REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CREST = b"<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'><rect width='10' height='10' fill='#123456'/></svg>"
+
+
+def _snapshot(out: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file (the manifest too) with its inode, mtime and bytes: a build that writes nothing leaves all three."""
+    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def crested(tiny: Path) -> Path:
+    """The tiny school with its own copy of the templates, whose family profile shows a crest image from the root."""
+    import shutil
+
+    shutil.copytree(REPO_TEMPLATES, tiny / "templates")
+    profile = tiny / "templates" / "families" / "profile.html"
+    text = profile.read_text("utf-8")
+    marker = next((m for m in ("{% block body %}", "{% block content %}", "{% block main %}") if m in text), "")
+    assert marker in text, "profile.html changed shape: put the crest somewhere else"
+    profile.write_text(text.replace(marker, marker + '<img src="assets/crest.svg" alt="School crest">', 1), "utf-8")
+    (tiny / "assets").mkdir()
+    (tiny / "assets" / "crest.svg").write_bytes(CREST)
+    return tiny
+
+
+def _rebuilt(root: Path, out: Path) -> set[str]:
+    said: list[str] = []
+    build(root, out, jobs=1, as_of=AS_OF, explain=said.append)
+    return {line.split(":", 1)[0] for line in said if not line.startswith("building because")}
+
+
+def test_a_second_build_builds_nothing_and_writes_nothing(crested: Path) -> None:
+    out = crested / "output"
+    first = build(crested, out, jobs=1, as_of=AS_OF)
+    assert first.pdfs_rendered > 0
+    before, folder = _snapshot(out), out.stat().st_ino
+    second = build(crested, out, jobs=1, as_of=AS_OF)
+    assert (second.pages, second.pdfs_rendered) == (0, 0)
+    assert _snapshot(out) == before and out.stat().st_ino == folder  # not even swapped
+
+
+def test_changing_an_image_a_template_or_print_css_rerenders_exactly_the_pdfs_that_use_it(crested: Path) -> None:
+    out = crested / "output"
+    build(crested, out, jobs=1, as_of=AS_OF)
+    before = _snapshot(out)
+    pupils = sorted(p.stem for p in (crested / "pupils").glob("*.yaml"))
+    pdfs = {dest for dest in before if dest.endswith(".pdf")}
+
+    (crested / "assets" / "crest.svg").write_bytes(CREST.replace(b"#123456", b"#654321"))
+    assert _rebuilt(crested, out) == {f"families/{pid}/profile.pdf" for pid in pupils}
+    after = _snapshot(out)
+    assert [d for d in before if d.startswith(("staff/", "governors/")) and after[d] != before[d]] == []  # carried over whole
+
+    template = crested / "templates" / "staff" / "print" / "mentoring-file.html"
+    template.write_text(template.read_text("utf-8") + "\n{# a comment changes the source, not the output #}\n", "utf-8")
+    assert _rebuilt(crested, out) == {f"staff/pupils/{pid}/mentoring-file.pdf" for pid in pupils}
+
+    css = crested / "templates" / "shared" / "print.css"
+    css.write_text(css.read_text("utf-8") + "\nh1 { letter-spacing: 0.01em; }\n", "utf-8")
+    assert _rebuilt(crested, out) == pdfs  # every PDF, and no web page

@@ -178,6 +178,39 @@ def _bundle_fetcher(files: dict[str, bytes | None], fetched: dict[str, str], mis
     return BundleFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
+class _TaskCache(dict):  # type: ignore[type-arg]  # WeasyPrint takes a dict here (anything else is a folder path)
+    """WeasyPrint's image cache, shared by the tasks a worker runs, keyed by URL *and* the bytes sent for it.
+
+    A document served an image from the cache never calls the fetcher, so a
+    hit is recorded here as a fetch; and an image whose bytes changed (a new
+    crest during `serve`) is a different key, never a stale hit.
+    """
+
+    def __init__(self, shared: dict[Any, Any], files: dict[str, bytes | None], fetched: dict[str, str]) -> None:
+        super().__init__()
+        self.shared, self.files, self.fetched = shared, files, fetched
+
+    def _key(self, key: Any) -> Any:
+        if isinstance(key, str) and key in self.files:
+            body = self.files[key]
+            digest = hashlib.sha256(body).hexdigest() if body is not None else "absent"
+            self.fetched[key] = digest
+            return (key, digest)
+        return key
+
+    def __contains__(self, key: Any) -> bool:
+        return self._key(key) in self.shared
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.shared[self._key(key)]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.shared[self._key(key)] = value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.shared.get(self._key(key), default)
+
+
 def _refuse_all() -> Any:
     """For the print CSS itself: it may use data: URIs, nothing else."""
     return _bundle_fetcher({}, {}, [])
@@ -210,9 +243,11 @@ def render_task(task: PdfTask) -> PdfResult:
     _setup(task.css)
     fetched: dict[str, str] = {}
     missing: list[str] = []
-    fetcher = _bundle_fetcher(dict(task.files), fetched, missing)
+    files = dict(task.files)
+    fetcher = _bundle_fetcher(files, fetched, missing)
     document = _worker["document"](string=task.html, base_url=BASE_URL, url_fetcher=fetcher)
-    data = document.write_pdf(stylesheets=_worker["css"], font_config=_worker["fonts"], cache=_worker["cache"], **PDF_OPTIONS)
+    cache = _TaskCache(_worker["cache"], files, fetched)
+    data = document.write_pdf(stylesheets=_worker["css"], font_config=_worker["fonts"], cache=cache, **PDF_OPTIONS)
     return PdfResult(task.dest, data, tuple(sorted(fetched.items())), tuple(sorted(set(missing))))
 
 
