@@ -24,6 +24,7 @@ from generator.output.plan import ASSETS, Output, plan
 from generator.output.render import environments, render
 from generator.output.write import STATE_DIR, Staging
 from generator.sources import letters
+from generator.sources.cache import RECORDS, RecordCache
 from generator.sources.inputs import load_school
 from generator.sources.schema import Pupil
 from generator.sources.validate import Checked
@@ -64,14 +65,17 @@ def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) ->
 
 def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt.datetime | None = None,
           report: Report = lambda _m: None, explain: Report | None = None,
-          dask_scheduler: str | None = None, progress: Progress = lambda _stage, _done, _total: None) -> BuildResult:
+          dask_scheduler: str | None = None, progress: Progress = lambda _stage, _done, _total: None,
+          cache: RecordCache | None = None) -> BuildResult:
     """Build every output into a staging folder and swap it in only when all of it succeeded.
 
     Nothing is done at all when the inputs, templates, embedded files, code,
     git commit and as-of are those of the last build (its manifest's
     fingerprint); otherwise each output whose record still holds is carried
     over from the previous output and only the others are rendered.
-    `explain` is told why each rendered output was rendered.
+    `explain` is told why each rendered output was rendered. `cache` keeps
+    validated records in memory between builds (serve); without one they are
+    kept as JSON in the output's `.mentorsite/`.
     """
     root = root.resolve()
     out = out.resolve()
@@ -87,7 +91,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     if explain is not None:
         for reason in artifacts.fingerprint_changes(previous.fingerprint, fingerprint):
             explain(f"building because {reason}")
-    checked = load_school(root)
+    parsed = RecordCache.read(out / STATE_DIR / RECORDS, artifacts.code_version()) if cache is None else cache
+    checked = load_school(root, parsed)
     workers = jobs or os.cpu_count() or 1
     school = derive(root, checked, as_of)
     started_history = time.monotonic()
@@ -103,7 +108,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     outputs = plan(school, staff, governors, letters.compile_letters(checked.letters), trails)
     envs = {audience: artifacts.record_templates(env) for audience, env in environments(templates).items()}
     css = tuple(p.read_text("utf-8") for p in (templates / "shared" / "print.css",))
-    report(f"{len(checked.pupils)} pupils, {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
+    report(f"{len(checked.pupils)} pupils ({parsed.hits} unchanged), {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
            f"judged as of {school.now:%Y-%m-%d %H:%M}")
     started = time.monotonic()
 
@@ -197,6 +202,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils),
                                                             "pages": pages})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
+        staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
         staging.commit()
     return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages)
 

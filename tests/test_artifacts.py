@@ -104,3 +104,20 @@ def test_changing_an_image_a_template_or_print_css_rerenders_exactly_the_pdfs_th
     css = crested / "templates" / "shared" / "print.css"
     css.write_text(css.read_text("utf-8") + "\nh1 { letter-spacing: 0.01em; }\n", "utf-8")
     assert _rebuilt(crested, out) == pdfs  # every PDF, and no web page
+
+
+def test_records_taken_from_the_cache_build_the_same_bytes_as_parsed_ones(tiny: Path, tmp_path: Path) -> None:
+    from support import tree_bytes
+
+    out = tmp_path / "cached"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    pupil = tiny / "pupils" / "cal.yaml"
+    pupil.write_text(pupil.read_text("utf-8") + "\n# an edit that changes the file, not the record\n", "utf-8")
+    said: list[str] = []
+    build(tiny, out, jobs=1, as_of=AS_OF, report=said.append)
+    assert any("3 pupils (2 unchanged)" in line for line in said), said  # ada and bex came from the cache
+    fresh = tmp_path / "fresh"
+    build(tiny, fresh, jobs=1, as_of=AS_OF)
+    cached_tree, fresh_tree = tree_bytes(out), tree_bytes(fresh)
+    assert sorted(cached_tree) == sorted(fresh_tree)
+    assert [p for p in cached_tree if cached_tree[p] != fresh_tree[p]] == []

@@ -34,6 +34,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from generator.build import build
+from generator.output.artifacts import code_version
+from generator.sources.cache import RecordCache
 from generator.output.write import BuildLocked
 from generator.sources.diagnostics import InvalidInput
 
@@ -88,6 +90,7 @@ class Server:
         self.root, self.out = root.resolve(), out.resolve()
         self.jobs, self.as_of, self.report = jobs, as_of, report
         self.status = Status()
+        self.cache = RecordCache(code_version())  # validated records kept in memory: a save re-parses only that file
         self.idle = threading.Event()
         self.idle.set()
         self._cond = threading.Condition()
@@ -167,7 +170,7 @@ class Server:
     def _try_build(self) -> list[str]:
         """Build once; the problems as lines, each already reported, or [] when it worked."""
         try:
-            build(self.root, self.out, jobs=self.jobs, as_of=self.as_of, report=self.report)
+            build(self.root, self.out, jobs=self.jobs, as_of=self.as_of, report=self.report, cache=self.cache)
             return []
         except InvalidInput as err:
             lines = [d.format() for d in err.diagnostics]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.sources import letters
+from generator.sources.cache import RecordCache
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 from generator.sources.load import Located, load_markdown, load_yaml
 from generator.sources.schema import LetterMeta, PolicyMeta, Pupil, Site
@@ -53,8 +54,12 @@ def _name_problem(root: Path, path: Path, rel_path: str, what: str) -> list[Diag
     return slug_problem(rel_path, path.stem, what)
 
 
-def load_school(root: Path) -> Checked:
-    """Every input, validated; raises `InvalidInput` carrying all problems found."""
+def load_school(root: Path, cache: RecordCache | None = None) -> Checked:
+    """Every input, validated; raises `InvalidInput` carrying all problems found.
+
+    With a `cache`, a pupil file whose bytes (and site.yaml) are those of a
+    record that was valid before is taken from it instead of parsed again.
+    """
     problems: list[Diagnostic] = []
     site_path = root / "site.yaml"
     if not site_path.is_file():
@@ -73,6 +78,7 @@ def load_school(root: Path) -> Checked:
             site = None if found else site
 
     pupils: dict[str, Pupil] = {}
+    site_doc_key = _digest_file(site_path) if cache is not None and site is not None else ""
     pupil_dir = root / "pupils"
     for path in sorted(pupil_dir.glob("*")) if pupil_dir.is_dir() else []:
         if path.name.startswith(".") or path.is_dir():
@@ -87,6 +93,13 @@ def load_school(root: Path) -> Checked:
         problems += _name_problem(root, path, rel_path, "pupil")
         outside = _outside(root, path, rel_path)
         problems += outside
+        known = len(problems)
+        data = _cached_bytes(path, cache, outside)
+        if data is not None and site_doc is not None and site is not None and known == len(problems):
+            hit = cache.get(rel_path, data, site_doc_key) if cache is not None else None
+            if hit is not None:
+                pupils[path.stem] = hit
+                continue
         doc = None if outside else _attempt(lambda: load_yaml(path, rel_path), problems)
         if doc is None:
             continue
@@ -96,6 +109,8 @@ def load_school(root: Path) -> Checked:
             problems += check_pupil(record, doc, site)
         if record is not None:
             pupils[path.stem] = record
+            if cache is not None and data is not None and site is not None and known == len(problems):
+                cache.put(rel_path, data, site_doc_key, record)
 
     policies = _markdown_dir(root, "content/policies", PolicyMeta, "policy", problems)
     letters = _markdown_dir(root, "content/letters", LetterMeta, "letter", problems)
@@ -107,6 +122,25 @@ def load_school(root: Path) -> Checked:
         policies={slug: (meta, body, line) for slug, (meta, body, line) in policies.items()},  # type: ignore[misc]
         letters={slug: (meta, body) for slug, (meta, body, _line) in letters.items()},  # type: ignore[misc]
     )
+
+
+def _digest_file(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _cached_bytes(path: Path, cache: RecordCache | None, outside: list[Diagnostic]) -> bytes | None:
+    """The file's bytes for the cache key, when a cache is in use and the file may be read."""
+    if cache is None or outside or not path.is_file():
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _markdown_dir(root: Path, folder: str, model: type[PolicyMeta] | type[LetterMeta], area: str,
