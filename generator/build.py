@@ -7,6 +7,7 @@ It never prints; progress goes to the `report` callback the caller passes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import time
@@ -139,15 +140,15 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         for output in outputs:
             view = views_.digest((output.template, output.page, output.context))
             before = previous.artifacts.get(output.dest)
-            reason = artifacts.stale(before, view, renderers[output.kind],
-                                     lambda name, a=output.audience: template_digests.digest(a, name), file_digest)
-            if reason is None and before is not None and staging.reuse(output.dest, out / output.dest):
+            why = artifacts.stale(before, view, renderers[output.kind],
+                                  functools.partial(template_digests.digest, output.audience), file_digest)
+            if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
                 records[output.dest] = before
                 continue
             records[output.dest] = artifacts.Record(view, renderers[output.kind])
-            stale.append((output, reason or "its previous file is missing"))
+            stale.append((output, why or "its previous file is missing"))
             if explain is not None:
-                explain(f"{output.dest}: {reason or 'its previous file is missing'}")
+                explain(f"{output.dest}: {why or 'its previous file is missing'}")
 
         def render_recorded(output: Output) -> str:
             with artifacts.templates_used() as used:

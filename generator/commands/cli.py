@@ -112,7 +112,6 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "build":
         from generator.build import build
-
         from generator.commands.progress import progress_for
 
         out = args.out or args.root / "output"

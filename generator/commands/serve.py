@@ -35,8 +35,8 @@ from watchdog.observers.api import BaseObserver
 
 from generator.build import build
 from generator.output.artifacts import code_version
-from generator.sources.cache import RecordCache
 from generator.output.write import BuildLocked
+from generator.sources.cache import RecordCache
 from generator.sources.diagnostics import InvalidInput
 
 Report = Callable[[str], None]

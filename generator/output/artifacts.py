@@ -49,35 +49,34 @@ class ViewDigests:
         return hashlib.sha256(self._canonical(value).encode("utf-8")).hexdigest()
 
     def _canonical(self, value: object) -> str:
-        """A deterministic text for a view: dataclasses by class and fields, mappings sorted, dates ISO; anything else refused."""
-        if value is None or isinstance(value, (bool, int, float)):
-            return repr(value)
-        if isinstance(value, str):  # Markup too: its text is what is rendered
-            return json.dumps(value, ensure_ascii=False)
-        if isinstance(value, (dt.date, dt.datetime, dt.time)):
-            return f"{type(value).__name__}({value.isoformat()})"
-        if isinstance(value, enum.Enum):
-            return f"{type(value).__qualname__}.{value.name}"
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            memo = self._memo.get(id(value))
-            if memo is not None and memo[0] is value:
-                return memo[1]
-            parts = ",".join(f"{f.name}={self._canonical(getattr(value, f.name))}" for f in dataclasses.fields(value))
-            text = f"{type(value).__module__}.{type(value).__qualname__}({parts})"
-            text = "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()  # nested views stay short
-            self._memo[id(value)] = (value, text)  # keeps `value` alive, so its id is not reused this build
-            return text
+        """A deterministic text for a view: containers walked, each view object (frozen dataclass or pydantic record) by its repr.
+
+        A dataclass's generated repr names its class and every field, nested
+        ones too, at C-assisted speed; it is memoised per object, so a site
+        view shared by many pages is digested once. A repr that shows a
+        memory address (an object with no value repr) is refused. The worst
+        an unstable repr (a set of strings: its order varies per process)
+        can do is rebuild an output that did not change, never keep one
+        that did.
+        """
         if isinstance(value, Mapping):
             items = sorted((self._canonical(k), self._canonical(v)) for k, v in value.items())
             return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
-        if isinstance(value, (list, tuple)):
+        if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
             return "[" + ",".join(self._canonical(v) for v in value) + "]"
-        if isinstance(value, (set, frozenset)):
-            return "set[" + ",".join(sorted(self._canonical(v) for v in value)) + "]"
-        model_dump = getattr(value, "model_dump", None)  # a pydantic input record (site settings) inside a view
-        if callable(model_dump):
-            return f"{type(value).__qualname__}{self._canonical(model_dump(mode='python'))}"
-        raise TypeError(f"a view holds a {type(value).__name__}, which has no canonical form; use a frozen dataclass")
+        if value is None or isinstance(value, (bool, int, float, str, dt.date, dt.time, enum.Enum)):
+            return repr(value)
+        memo = self._memo.get(id(value))
+        if memo is not None and memo[0] is value:
+            return memo[1]
+        if not ((dataclasses.is_dataclass(value) and not isinstance(value, type)) or callable(getattr(value, "model_dump", None))):
+            raise TypeError(f"a view holds a {type(value).__name__}, which has no canonical form; use a frozen dataclass")
+        text = f"{type(value).__module__}.{value!r}"
+        if " at 0x" in text:
+            raise TypeError(f"a view holds an object without a value repr inside a {type(value).__name__}")
+        digest = "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self._memo[id(value)] = (value, digest)  # keeps `value` alive, so its id is not reused this build
+        return digest
 
 
 # --- templates recorded while rendering ----------------------------------------------
@@ -115,7 +114,7 @@ def templates_used() -> Iterator[set[str]]:
 class TemplateDigests:
     """The digest of each template's source, as the audience's own loader finds it (an override first, if any)."""
 
-    def __init__(self, envs: Mapping[str, jinja2.Environment]) -> None:
+    def __init__(self, envs: Mapping[Any, jinja2.Environment]) -> None:
         self.envs = envs
         self._memo: dict[tuple[str, str], str] = {}
 
@@ -218,7 +217,9 @@ _code: dict[str, str] = {}
 def code_version() -> str:
     """A digest of mentorsite's own code and the versions of the libraries that shape its output (cached per process)."""
     if "digest" not in _code:
-        from importlib.metadata import version  # not `import weasyprint`: half a second a no-op build need not pay
+        from importlib.metadata import (
+            version,  # not `import weasyprint`: half a second a no-op build need not pay
+        )
 
         package = Path(__file__).resolve().parent.parent
         libraries = "\0".join(f"{name}={version(name)}" for name in ("Jinja2", "Markdown", "weasyprint", "nh3", "pagefind-bin"))

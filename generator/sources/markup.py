@@ -6,8 +6,10 @@ text into HTML, so there is one place to get script injection right.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import threading
 from dataclasses import dataclass
 
 import markdown
@@ -50,12 +52,19 @@ class Rendered:
     headings: tuple[Heading, ...]
 
 
+_local = threading.local()
+
+
 def _converter() -> markdown.Markdown:
-    return markdown.Markdown(
-        extensions=["tables", "sane_lists", "toc", "smarty"],
-        extension_configs={"toc": {"permalink": False, "toc_depth": "2-3"}},
-        output_format="html",
-    )
+    """This thread's converter, reset: building one (its extensions and patterns) costs more than converting a note."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown.Markdown(
+            extensions=["tables", "sane_lists", "toc", "smarty"],
+            extension_configs={"toc": {"permalink": False, "toc_depth": "2-3"}},
+            output_format="html",
+        )
+    return converter.reset()
 
 
 def to_html(text: str, *, shift_headings: int = 0) -> Markup:
@@ -63,8 +72,9 @@ def to_html(text: str, *, shift_headings: int = 0) -> Markup:
     return render(text, shift_headings=shift_headings).html
 
 
+@functools.lru_cache(maxsize=20_000)
 def render(text: str, *, shift_headings: int = 0) -> Rendered:
-    """Markdown → sanitised HTML plus the headings (for a contents list)."""
+    """Markdown → sanitised HTML plus the headings (for a contents list); once per text (pure, and its result is immutable)."""
     converter = _converter()
     raw = converter.convert(_normalise(text))
     if shift_headings:
