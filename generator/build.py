@@ -45,6 +45,8 @@ class BuildResult:
     pdfs_reused: int
     pages_total: int = 0
     """Web pages in the output; `pages` is how many of them this build rendered."""
+    pdfs_pending: int = 0
+    """Stale PDFs left for the next build (serve's first pass)."""
 
 
 def check(root: Path) -> Checked:
@@ -67,7 +69,7 @@ def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) ->
 def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt.datetime | None = None,
           report: Report = lambda _m: None, explain: Report | None = None,
           dask_scheduler: str | None = None, progress: Progress = lambda _stage, _done, _total: None,
-          cache: RecordCache | None = None) -> BuildResult:
+          cache: RecordCache | None = None, defer_pdfs: bool = False) -> BuildResult:
     """Build every output into a staging folder and swap it in only when all of it succeeded.
 
     Nothing is done at all when the inputs, templates, embedded files, code,
@@ -76,7 +78,9 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     over from the previous output and only the others are rendered.
     `explain` is told why each rendered output was rendered. `cache` keeps
     validated records in memory between builds (serve); without one they are
-    kept as JSON in the output's `.mentorsite/`.
+    kept as JSON in the output's `.mentorsite/`. `defer_pdfs` (serve) swaps in
+    the web pages at once and leaves each stale PDF as it was, recorded as
+    pending, so the next build renders it.
     """
     root = root.resolve()
     out = out.resolve()
@@ -137,6 +141,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         previous = artifacts.read_manifest(out / STATE_DIR)  # again under the lock: another build may have swapped in meanwhile
         records: dict[str, artifacts.Record] = {}
         stale: list[tuple[Output, str]] = []
+        pending = 0
         for output in outputs:
             view = views_.digest((output.template, output.page, output.context))
             before = previous.artifacts.get(output.dest)
@@ -144,6 +149,11 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
                                   functools.partial(template_digests.digest, output.audience), file_digest)
             if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
                 records[output.dest] = before
+                continue
+            if defer_pdfs and output.kind == "pdf":
+                pending += 1
+                if staging.reuse(output.dest, out / output.dest):  # the old document until the next build replaces it
+                    records[output.dest] = artifacts.Record(artifacts.PENDING, artifacts.PENDING)
                 continue
             records[output.dest] = artifacts.Record(view, renderers[output.kind])
             stale.append((output, why or "its previous file is missing"))
@@ -161,7 +171,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         pdf_outputs = [o for o, _r in stale if o.kind == "pdf"]
         jobs_to_render = [pdf.PdfJob(o.dest, render_recorded(o), tuple(sorted(previous.artifacts[o.dest].files))
                                      if o.dest in previous.artifacts else ()) for o in pdf_outputs]
-        reused = sum(1 for o in outputs if o.kind == "pdf") - len(jobs_to_render)
+        reused = sum(1 for o in outputs if o.kind == "pdf") - len(jobs_to_render) - pending
         pages = rendered_pages = 0
         with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
             rendering = pdf.render_documents(executor, jobs_to_render, css, resolve)  # submitted now: workers run while pages render
@@ -200,12 +210,14 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
             report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with "
                    f"{'a Dask cluster' if dask_scheduler else f'{min(workers, len(jobs_to_render))} worker(s)'}")
         fingerprint["embedded"] = _embedded_digest(records)  # what this build embedded, as the next build will check it
+        if pending:
+            fingerprint["pending"] = str(pending)  # never matches the next build's: it must render them
         manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils),
                                                             "pages": pages})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
         staging.commit()
-    return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages)
+    return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages, pending)
 
 
 def _embedded_digest(records: Mapping[str, artifacts.Record], digest_of: Callable[[str], str] | None = None) -> str:

@@ -33,6 +33,8 @@ import jinja2
 MANIFEST_VERSION = 2
 """Bump when the manifest's shape or the meaning of a key changes: every artifact is then rebuilt."""
 MANIFEST = "manifest.json"
+PENDING = "pending"
+"""A record for a PDF left at its old version by `serve`'s fast pass: it matches nothing, so the next build renders it."""
 ABSENT = "absent"
 """The digest recorded for a file a document asked for that did not exist (creating it must rebuild the document)."""
 
@@ -262,7 +264,8 @@ def fingerprint_changes(before: Mapping[str, str], now: Mapping[str, str]) -> li
     """Which parts of the fingerprint differ, in words, for --explain."""
     words = {"inputs": "an input file (site.yaml, pupils/, content/, templates/, assets/) changed",
              "embedded": "a file a document embeds changed", "code": "mentorsite or a library it uses changed",
-             "git": "the git commit changed", "as_of": "--as-of or SOURCE_DATE_EPOCH changed"}
+             "git": "the git commit changed", "as_of": "--as-of or SOURCE_DATE_EPOCH changed",
+             "pending": "PDFs that serve deferred are still to be rendered"}
     if not before:
         return ["no previous build in this output (or one of another manifest version)"]
     return [words.get(k, k) for k in sorted(set(before) | set(now)) if before.get(k) != now.get(k)]
