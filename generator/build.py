@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable
 
 from generator import views
 from generator.history import git as history
 from generator.judge import clock
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import artifacts, pdf, search
+from generator.output import fingerprint as fingerprints
 from generator.output.executors import open_executor
 from generator.output.plan import ASSETS, Output, plan
 from generator.output.render import environments, render
@@ -87,7 +87,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     started = time.monotonic()
     templates = templates_dir(root)
     previous = artifacts.read_manifest(out / STATE_DIR)
-    fingerprint = _fingerprint(root, templates, as_of, previous)
+    fingerprint = fingerprints.fingerprint(root, as_of, previous)
     if out.is_dir() and previous.fingerprint == fingerprint:
         report(f"nothing changed since the last build; checked in {time.monotonic() - started:.2f}s")
         extra = previous.extra
@@ -209,7 +209,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         if jobs_to_render:
             report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with "
                    f"{'a Dask cluster' if dask_scheduler else f'{min(workers, len(jobs_to_render))} worker(s)'}")
-        fingerprint["embedded"] = _embedded_digest(records)  # what this build embedded, as the next build will check it
+        fingerprint["embedded"] = fingerprints.embedded_digest(records)  # what this build embedded, as the next build will check it
         if pending:
             fingerprint["pending"] = str(pending)  # never matches the next build's: it must render them
         manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils),
@@ -220,34 +220,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages, pending)
 
 
-def _embedded_digest(records: Mapping[str, artifacts.Record], digest_of: Callable[[str], str] | None = None) -> str:
-    """One digest over the files the documents embedded: as recorded (at the end of a build) or as they are now (at the start of the next)."""
-    urls = sorted({url for record in records.values() for url in record.files})
-    recorded = {url: digest for record in records.values() for url, digest in record.files.items()}
-    return hashlib.sha256("".join(f"{url}\0{digest_of(url) if digest_of is not None else recorded[url]}\0" for url in urls).encode()).hexdigest()
-
-
 def _previous_pages(manifest: artifacts.Manifest) -> set[str]:
     return {d for d in manifest.artifacts if d.endswith(".html")}
-
-
-def _fingerprint(root: Path, templates: Path, as_of: dt.date | dt.datetime | None, previous: artifacts.Manifest) -> dict[str, str]:
-    """Everything a build reads, digested: when it equals the last build's, the output is already right."""
-    folders = [root / "pupils", root / "content", root / "assets", templates, PACKAGE_TEMPLATES]
-    def now(url: str) -> str:
-        try:
-            return artifacts.file_digest(pdf.resolve_url(root, url))
-        except ValueError:
-            return artifacts.ABSENT
-
-    embedded = _embedded_digest(previous.artifacts, now)
-    return {
-        "inputs": artifacts.folder_digest(root, folders, [root / "site.yaml"]),
-        "embedded": embedded,
-        "code": artifacts.code_version(),
-        "git": artifacts.git_head(root),
-        "as_of": f"{as_of.isoformat() if as_of else ''}|{os.environ.get('SOURCE_DATE_EPOCH', '')}",
-    }
 
 
 def _event_dates(record: Pupil) -> Iterable[dt.date]:

@@ -113,10 +113,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         from generator.build import build
         from generator.commands.progress import progress_for
+        from generator.output.fingerprint import up_to_date
 
         out = args.out or args.root / "output"
         started = time.monotonic()
         say = _quiet if args.quiet else _say
+        if not (args.explain or args.verbose) and (args.root / "site.yaml").is_file() and up_to_date(args.root, out, args.as_of):
+            say(f"{out} is up to date: nothing changed since the last build ({time.monotonic() - started:.2f}s)")
+            return 0
         with progress_for(sys.stderr, quiet=args.quiet) as progress:
             result = build(args.root, out, jobs=args.jobs, as_of=args.as_of, report=progress.wrap(say),
                            explain=progress.wrap(_say) if args.explain or args.verbose else None,
