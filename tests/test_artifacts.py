@@ -121,3 +121,23 @@ def test_records_taken_from_the_cache_build_the_same_bytes_as_parsed_ones(tiny: 
     cached_tree, fresh_tree = tree_bytes(out), tree_bytes(fresh)
     assert sorted(cached_tree) == sorted(fresh_tree)
     assert [p for p in cached_tree if cached_tree[p] != fresh_tree[p]] == []
+
+
+def test_the_command_shows_progress_in_a_log_explains_rebuilds_and_is_quiet_when_asked(tiny: Path) -> None:
+    from support import run_cli
+
+    out = str(tiny / "output")
+    first = run_cli("build", "--root", str(tiny), "--out", out, "--as-of", AS_OF.isoformat(), "--jobs", "1")
+    assert first.returncode == 0, first.stderr
+    assert "mentorsite: PDFs 100% (13/13)" in first.stderr.splitlines()  # not a terminal: plain percentage lines
+    again = run_cli("build", "-q", "--root", str(tiny), "--out", out, "--as-of", AS_OF.isoformat())
+    assert (again.returncode, again.stderr) == (0, "")
+    told = run_cli("build", "--root", str(tiny), "--out", out, "--as-of", AS_OF.isoformat())
+    assert told.stderr.startswith("mentorsite: ") and "is up to date: nothing changed" in told.stderr
+    pupil = tiny / "pupils" / "bex.yaml"
+    pupil.write_text(pupil.read_text("utf-8").replace("first_name: ", "first_name: Re", 1), "utf-8")
+    explained = run_cli("build", "--explain", "--root", str(tiny), "--out", out, "--as-of", AS_OF.isoformat(), "--jobs", "1")
+    assert "mentorsite: families/bex/profile.pdf: its data changed" in explained.stderr.splitlines()
+    assert not any(line.startswith("mentorsite: families/ada/") for line in explained.stderr.splitlines())
+    version = run_cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("mentorsite ")
