@@ -88,7 +88,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     templates = templates_dir(root)
     previous = artifacts.read_manifest(out / STATE_DIR)
     fingerprint = fingerprints.fingerprint(root, as_of, previous)
-    if out.is_dir() and previous.fingerprint == fingerprint:
+    if out.is_dir() and previous.fingerprint == fingerprint and fingerprints.outputs_present(out, previous):
         report(f"nothing changed since the last build; checked in {time.monotonic() - started:.2f}s")
         extra = previous.extra
         return BuildResult(dt.date.fromisoformat(str(extra.get("as_of"))), int(extra.get("pupils", 0)), 0, 0,
@@ -118,7 +118,15 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     started = time.monotonic()
 
     code = artifacts.code_version()
-    renderers = {"html": code, "pdf": code + pdf.renderer_version(css)}
+
+    def resolve(url: str) -> bytes | None:
+        try:
+            return pdf.resolve_url(root, url).read_bytes()
+        except (ValueError, OSError):
+            return None
+
+    css_files = pdf.css_bundle(css, resolve)
+    renderers = {"html": code, "pdf": code + pdf.renderer_version(css, css_files)}
     views_ = artifacts.ViewDigests()
     template_digests = artifacts.TemplateDigests(envs)
     file_digests: dict[str, str] = {}
@@ -130,12 +138,6 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
             except ValueError:
                 file_digests[url] = artifacts.ABSENT
         return file_digests[url]
-
-    def resolve(url: str) -> bytes | None:
-        try:
-            return pdf.resolve_url(root, url).read_bytes()
-        except (ValueError, OSError):
-            return None
 
     with Staging(out) as staging:
         previous = artifacts.read_manifest(out / STATE_DIR)  # again under the lock: another build may have swapped in meanwhile
@@ -174,7 +176,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         reused = sum(1 for o in outputs if o.kind == "pdf") - len(jobs_to_render) - pending
         pages = rendered_pages = 0
         with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
-            rendering = pdf.render_documents(executor, jobs_to_render, css, resolve)  # submitted now: workers run while pages render
+            rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while pages render
             changed_audiences: set[str] = set()
             total_pages = sum(1 for o in outputs if o.kind == "html")
             for output in (o for o in outputs if o.kind == "html"):
@@ -209,10 +211,11 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         if jobs_to_render:
             report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with "
                    f"{'a Dask cluster' if dask_scheduler else f'{min(workers, len(jobs_to_render))} worker(s)'}")
-        fingerprint["embedded"] = fingerprints.embedded_digest(records)  # what this build embedded, as the next build will check it
+        css_used = {url: artifacts.digest_bytes(body) for url, body in css_files}
+        fingerprint["embedded"] = fingerprints.embedded_digest(records, css_files=css_used)  # what this build embedded, as the next build will check it
         if pending:
             fingerprint["pending"] = str(pending)  # never matches the next build's: it must render them
-        manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils),
+        manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils), "css_files": css_used,
                                                             "pages": pages})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)

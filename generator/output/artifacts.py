@@ -204,6 +204,10 @@ def stale(previous: Record | None, view: str, renderer: str, template_digest: Ca
     return None
 
 
+def digest_bytes(data: bytes | None) -> str:
+    return hashlib.sha256(data).hexdigest() if data is not None else ABSENT
+
+
 def file_digest(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()

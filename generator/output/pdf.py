@@ -50,6 +50,8 @@ class PdfTask:
     """The print stylesheets' texts, parsed once per worker process."""
     files: tuple[tuple[str, bytes | None], ...] = ()
     """(URL, bytes) of each file it may embed; None for one that is refused or missing (the worker fails it as before)."""
+    css_files: tuple[tuple[str, bytes | None], ...] = ()
+    """(URL, bytes) of the files the print CSS imports or uses (resolved once per build by `css_bundle`)."""
 
 
 @dataclass(frozen=True)
@@ -211,12 +213,7 @@ class _TaskCache(dict):  # type: ignore[type-arg]  # WeasyPrint takes a dict her
         return self.shared.get(self._key(key), default)
 
 
-def _refuse_all() -> Any:
-    """For the print CSS itself: it may use data: URIs, nothing else."""
-    return _bundle_fetcher({}, {}, [])
-
-
-def _setup(css: tuple[str, ...]) -> None:
+def _setup(css: tuple[str, ...], css_files: tuple[tuple[str, bytes | None], ...] = ()) -> None:
     """Pay WeasyPrint's import and font set-up once per process, and each stylesheet's parse once per text."""
     from weasyprint import CSS
     from weasyprint.css.counters import CounterStyle
@@ -226,9 +223,10 @@ def _setup(css: tuple[str, ...]) -> None:
         lean = _lean_ua_text()
         _worker.update(document=_document_class(), fonts=FontConfiguration(), parsed={}, cache={},
                        ua=CSS(string=lean, counter_style=CounterStyle()) if lean is not None else None)
-    key = hashlib.sha256("\0".join(css).encode("utf-8")).hexdigest()
+    key = hashlib.sha256("\0".join(css).encode("utf-8") + repr(css_files).encode("utf-8")).hexdigest()
     if key not in _worker["parsed"]:
-        _worker["parsed"][key] = [CSS(string=text, base_url=BASE_URL, font_config=_worker["fonts"], url_fetcher=_refuse_all())
+        fetcher = _bundle_fetcher(dict(css_files), {}, [])
+        _worker["parsed"][key] = [CSS(string=text, base_url=BASE_URL, font_config=_worker["fonts"], url_fetcher=fetcher)
                                   for text in css]
     _worker["css"] = _worker["parsed"][key]
 
@@ -240,7 +238,7 @@ def warm_up() -> None:
 
 def render_task(task: PdfTask) -> PdfResult:
     """Render one document in whatever process runs this: only from what the task carries."""
-    _setup(task.css)
+    _setup(task.css, task.css_files)
     fetched: dict[str, str] = {}
     missing: list[str] = []
     files = dict(task.files)
@@ -251,35 +249,54 @@ def render_task(task: PdfTask) -> PdfResult:
     return PdfResult(task.dest, data, tuple(sorted(fetched.items())), tuple(sorted(set(missing))))
 
 
-def renderer_version(css: tuple[str, ...]) -> str:
-    """Everything about the renderer that changes a PDF's bytes: WeasyPrint's version, our UA change, options, base URL, the print CSS."""
-    import weasyprint
+def renderer_version(css: tuple[str, ...], css_files: tuple[tuple[str, bytes | None], ...] = ()) -> str:
+    """Everything about the renderer that changes a PDF's bytes: WeasyPrint's version, our UA change, options, base URL,
+    the print CSS and the files it imports or uses."""
+    from importlib.metadata import version
 
     digest = hashlib.sha256()
-    for part in (weasyprint.__version__, LEAN_UA, repr(sorted(PDF_OPTIONS.items())), BASE_URL, *css):
+    files = [f"{url}={hashlib.sha256(body).hexdigest() if body is not None else 'absent'}" for url, body in css_files]
+    for part in (version("weasyprint"), LEAN_UA, repr(sorted(PDF_OPTIONS.items())), BASE_URL, *css, *files):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-_EMBEDS = re.compile(r"""(?:\bsrc\s*=\s*["']([^"']+)["'])|(?:url\(\s*["']?([^"')]+)["']?\s*\))""", re.IGNORECASE)
+_EMBEDS = re.compile(r"""(?:\bsrc\s*=\s*["']([^"']+)["'])|(?:url\(\s*["']?([^"')]+)["']?\s*\))|(?:@import\s+["']([^"']+)["'])""",
+                     re.IGNORECASE)
 
 
 def embedded_urls(html: str) -> set[str]:
-    """The file URLs a document will probably fetch (src= and url()), found without parsing, to send with its first task."""
+    """The URLs a document or stylesheet will probably fetch (src=, url(), @import), found without parsing; data: left out."""
     found = set()
     for match in _EMBEDS.finditer(html):
-        url = urljoin(BASE_URL, (match.group(1) or match.group(2)).strip())
-        if url.startswith("file:"):
+        url = urljoin(BASE_URL, (match.group(1) or match.group(2) or match.group(3)).strip())
+        if not url.lower().startswith("data:"):
             found.add(url)
     return found
+
+
+def css_bundle(css: tuple[str, ...], resolve: Resolve, depth: int = 5) -> tuple[tuple[str, bytes | None], ...]:
+    """The files the print CSS imports or uses, and theirs in turn (a few levels), with their bytes or None if refused."""
+    files: dict[str, bytes | None] = {}
+    texts = list(css)
+    for _level in range(depth):
+        urls = sorted({url for text in texts for url in embedded_urls(text)} - set(files))
+        if not urls:
+            break
+        texts = []
+        for url in urls:
+            files[url] = resolve(url) if url.lower().startswith("file:") else None
+            if files[url] is not None and url.lower().endswith(".css"):
+                texts.append(files[url].decode("utf-8", "replace"))  # type: ignore[union-attr]
+    return tuple(sorted(files.items()))
 
 
 Resolve = Callable[[str], "bytes | None"]
 
 
 def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str, ...], resolve: Resolve,
-                     ) -> Iterator[PdfResult]:
+                     css_files: tuple[tuple[str, bytes | None], ...] = ()) -> Iterator[PdfResult]:
     """Submit every job now, and yield each document's result as it finishes (completion order: callers key by path).
 
     Longest documents go first (HTML length stands in for cost), so the last
@@ -295,11 +312,11 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
             if url not in files:
                 files[url] = resolve(url)
         wanted = sorted(set(urls))
-        return PdfTask(job.dest, job.html, css, tuple((url, files[url]) for url in wanted))
+        return PdfTask(job.dest, job.html, css, tuple((url, files[url]) for url in wanted), css_files)
 
     pending: dict[Future[PdfResult], tuple[PdfJob, frozenset[str], int]] = {}
     for job in ordered:
-        urls = frozenset(job.known) | embedded_urls(job.html)
+        urls = frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}
         pending[executor.submit(render_task, task(job, urls))] = (job, urls, 0)
     while pending:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
