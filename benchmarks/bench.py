@@ -192,11 +192,13 @@ def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str
         "cold_stages": [line for line in cold_log.splitlines() if " in " in line and "%" not in line],
         "noop_wall_s": round(statistics.median(r["wall_s"] for r in noops), 3),
         "noop_each_s": [round(r["wall_s"], 3) for r in noops], "noop_wrote_nothing": wrote_nothing,
+        "noop_cpu_s": round(statistics.median(r["cpu_s"] for r in noops), 3),
+        "edit_cpu_s": round(statistics.median(r["cpu_s"] for r in edits), 2),
         "edit_wall_s": round(statistics.median(r["wall_s"] for r in edits), 2), "edit_each_s": [round(r["wall_s"], 2) for r in edits],
         "edit_pdfs_rendered": [int(m.group(1)) if m else None for m in rendered],
         "edit_pages_rendered": [int(m.group(1)) if m else None for m in pages],
         "edit_peak_rss_tree_mib": round(statistics.median(r["tree_peak_mib"] for r in edits), 1),
-        "edit_stages": [line for line in edit_logs[-1].splitlines() if " in " in line and "%" not in line],
+        "edit_stages": [[line for line in text.splitlines() if " in " in line and "%" not in line] for text in edit_logs],
     }
 
 
