@@ -161,6 +161,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
             stale.append((output, why or "its previous file is missing"))
             if explain is not None:
                 explain(f"{output.dest}: {why or 'its previous file is missing'}")
+        report(f"{len(outputs)} outputs compared with the previous build in {time.monotonic() - started:.1f}s: "
+               f"{len(stale)} to render, {len(outputs) - len(stale) - pending} carried over")
 
         def render_recorded(output: Output) -> str:
             with artifacts.templates_used() as used:
@@ -219,7 +221,9 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
                                                             "pages": pages})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
+        swapping = time.monotonic()
         staging.commit()
+        report(f"swapped in in {time.monotonic() - swapping:.1f}s")
     return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages, pending)
 
 
