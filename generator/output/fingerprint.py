@@ -31,7 +31,9 @@ def embedded_digest(records: Mapping[str, artifacts.Record], digest_of: Callable
 
 def fingerprint(root: Path, as_of: dt.date | dt.datetime | None, previous: artifacts.Manifest) -> dict[str, str]:
     """Everything a build reads, digested: when it equals the last build's, the output is already right."""
-    from generator.output.pdf import resolve_url  # light: WeasyPrint is imported only inside its functions
+    from generator.output.pdf import (
+        resolve_url,  # light: WeasyPrint is imported only inside its functions
+    )
 
     def now(url: str) -> str:
         try:
