@@ -141,3 +141,21 @@ def test_the_command_shows_progress_in_a_log_explains_rebuilds_and_is_quiet_when
     assert not any(line.startswith("mentorsite: families/ada/") for line in explained.stderr.splitlines())
     version = run_cli("--version")
     assert version.returncode == 0 and version.stdout.startswith("mentorsite ")
+
+
+def test_a_public_audiences_plan_refuses_a_staff_view(tiny: Path) -> None:
+    from generator import views
+    from generator.build import check, derive
+    from generator.output import plan as planning
+
+    checked = check(tiny)
+    school = derive(tiny, checked, AS_OF)
+    staff = views.staff_site(school)
+    outputs = planning.plan(school, staff, views.governors_site(school, ()))
+    assert {o.audience for o in outputs} == {"staff", "families", "governors"}  # every audience planned, each view accepted
+    wrong = planning.Output("families/ada/profile.pdf", "profile.html", "pdf", {"profile": staff})
+    with pytest.raises(planning.WrongAudience, match="families/ada/profile.pdf .families. was given views of another audience"):
+        planning._check_view_types(wrong)
+    governors = planning.Output("governors/index.html", "index.html", "html", {"site": staff.register[0]})
+    with pytest.raises(planning.WrongAudience):
+        planning._check_view_types(governors)
