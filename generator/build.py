@@ -97,6 +97,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         for reason in artifacts.fingerprint_changes(previous.fingerprint, fingerprint):
             explain(f"building because {reason}")
     parsed = RecordCache.read(out / STATE_DIR / RECORDS, artifacts.code_version()) if cache is None else cache
+    parsed.hits = 0
     checked = load_school(root, parsed)
     workers = jobs or os.cpu_count() or 1
     school = derive(root, checked, as_of)
