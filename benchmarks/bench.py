@@ -20,6 +20,16 @@ page is compared with the build's: ratio = naive s/page ÷ build s/page.
 A second, harsher baseline renders the first `--naive-processes` of those
 documents in a fresh Python process each (start-up and imports every time).
 
+Incremental builds (`--incremental`): for each N, one cold build, then the
+median of `--runs` no-op builds (and a check that they wrote nothing: every
+output file's inode, mtime and bytes unchanged) and of `--runs` one-pupil
+edits (a different pupil's first name each time), each a real
+`mentorsite build` subprocess with its peak RSS over the process tree.
+With `--stub-pdfs` the PDF renderer is replaced by a fixed one-page PDF
+(for sizes whose real cold build this machine cannot afford): every other
+stage is real, and the report says how many PDFs each build would have
+rendered, to be multiplied by the PDF s/document measured without the stub.
+
 Only public tools: the standard library (`resource`, `/proc`), pypdf to
 count pages. Nothing here is imported by mentorsite.
 """
@@ -39,6 +49,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 AS_OF = "2026-11-20"
 
@@ -54,9 +65,16 @@ def main() -> int:
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baselines")
     parser.add_argument("--keep", type=Path, default=None, help="keep the sample schools and last outputs here")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--incremental", action="store_true", help="cold, no-op and one-pupil-edit builds (see above)")
+    parser.add_argument("--stub-pdfs", action="store_true", help="with --incremental: a fixed PDF instead of WeasyPrint")
+    parser.add_argument("--stub-build", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--naive-worker", nargs=3, metavar=("JOBS", "CSS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--one-document", nargs=4, metavar=("JOBS", "INDEX", "CSS", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stub_build is not None:
+        return stub_build(args.stub_build)
+    if args.incremental:
+        return incremental(args)
     if args.naive_worker:
         return naive_worker(*args.naive_worker)
     if args.one_document:
@@ -107,12 +125,94 @@ def bench_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, obje
     return result
 
 
-def measured(command: list[str]) -> dict[str, float]:
+def stub_build(argv: list[str]) -> int:
+    """`mentorsite build ARGV` with every PDF replaced by one fixed tiny PDF (bench only; --jobs 1 so it runs in this process)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from generator.commands import cli
+    from generator.output import pdf
+
+    stub = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj " \
+           b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    pdf.render_task = lambda task: pdf.PdfResult(task.dest, stub)  # type: ignore[assignment]
+    pdf.warm_up = lambda: None  # type: ignore[assignment]
+    return cli.main(argv)
+
+
+def incremental(args: argparse.Namespace) -> int:
+    work = args.keep or Path(tempfile.mkdtemp(prefix="mentorsite-incremental-"))
+    results = []
+    try:
+        for n in args.pupils:
+            results.append(incremental_size(n, work / f"school-{n}", args))
+            print(json.dumps(results[-1]), flush=True)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, object]:
+    import re
+
+    if school.exists():
+        shutil.rmtree(school)
+    run([sys.executable, "-m", "generator", "sample", "--pupils", str(n), str(school)])
+    out = school / "output"
+    jobs = ["--jobs", "1"] if args.stub_pdfs else (["--jobs", str(args.jobs)] if args.jobs else [])
+    prefix = [sys.executable, str(Path(__file__).resolve()), "--stub-build"] if args.stub_pdfs else [sys.executable, "-m", "generator"]
+
+    def build() -> tuple[dict[str, float], str]:
+        return measured([*prefix, "build", "--root", str(school), "--out", str(out), "--as-of", AS_OF, *jobs], keep_stderr=True)
+
+    cold, cold_log = build()
+    log(f"{n} pupils: cold {cold['wall_s']:.1f}s wall, {cold['cpu_s']:.1f}s cpu")
+    noops = []
+    wrote_nothing = True
+    for _ in range(args.runs):
+        before = _snapshot(out)
+        figures, _log = build()
+        noops.append(figures)
+        wrote_nothing &= _snapshot(out) == before
+    pupils = sorted((school / "pupils").glob("*.yaml"))
+    edits, edit_logs = [], []
+    for i in range(args.runs):
+        record = pupils[(i * 7) % len(pupils)]
+        record.write_text(re.sub(r"(?m)^first_name: .*$", f"first_name: Edited{i}", record.read_text("utf-8"), count=1), "utf-8")
+        figures, text = build()
+        edits.append(figures)
+        edit_logs.append(text)
+    rendered = [re.search(r"(\d+) PDFs rendered", t) for t in edit_logs]
+    pages = [re.search(r"\((\d+) rendered\)", t) for t in edit_logs]
+    return {
+        "pupils": n, "runs": args.runs, "stub_pdfs": args.stub_pdfs, "load_before": os.getloadavg()[0],
+        "cold_wall_s": round(cold["wall_s"], 2), "cold_cpu_s": round(cold["cpu_s"], 2),
+        "cold_peak_rss_tree_mib": round(cold["tree_peak_mib"], 1),
+        "cold_stages": [line for line in cold_log.splitlines() if " in " in line and "%" not in line],
+        "noop_wall_s": round(statistics.median(r["wall_s"] for r in noops), 3),
+        "noop_each_s": [round(r["wall_s"], 3) for r in noops], "noop_wrote_nothing": wrote_nothing,
+        "noop_cpu_s": round(statistics.median(r["cpu_s"] for r in noops), 3),
+        "edit_cpu_s": round(statistics.median(r["cpu_s"] for r in edits), 2),
+        "edit_wall_s": round(statistics.median(r["wall_s"] for r in edits), 2), "edit_each_s": [round(r["wall_s"], 2) for r in edits],
+        "edit_pdfs_rendered": [int(m.group(1)) if m else None for m in rendered],
+        "edit_pages_rendered": [int(m.group(1)) if m else None for m in pages],
+        "edit_peak_rss_tree_mib": round(statistics.median(r["tree_peak_mib"] for r in edits), 1),
+        "edit_stages": [[line for line in text.splitlines() if " in " in line and "%" not in line] for text in edit_logs],
+    }
+
+
+def _snapshot(out: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+
+
+def measured(command: list[str], keep_stderr: bool = False) -> Any:
     """Run a command in a fresh wrapper process so its getrusage covers this build only; sample its process tree's RSS."""
     wrapper = ("import json, resource, subprocess, sys\n"
-               "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+               "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
                "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-               "print(json.dumps({'code': code, 'cpu': u.ru_utime + u.ru_stime, 'maxrss_kib': u.ru_maxrss}))\n")
+               "print(json.dumps({'code': done.returncode, 'cpu': u.ru_utime + u.ru_stime, 'maxrss_kib': u.ru_maxrss, "
+               "'stderr': done.stderr}))\n")
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", wrapper, *command], stdout=subprocess.PIPE, text=True)
     peak = TreePeak(process.pid)
@@ -122,8 +222,9 @@ def measured(command: list[str]) -> dict[str, float]:
     peak.stop()
     usage = json.loads(stdout.strip().splitlines()[-1])
     if usage["code"] != 0:
-        raise SystemExit(f"build failed ({usage['code']}): {' '.join(command)}")
-    return {"wall_s": wall, "cpu_s": usage["cpu"], "maxrss_mib": usage["maxrss_kib"] / 1024, "tree_peak_mib": peak.peak / 1024}
+        raise SystemExit(f"build failed ({usage['code']}): {' '.join(command)}\n{usage['stderr'][-2000:]}")
+    figures = {"wall_s": wall, "cpu_s": usage["cpu"], "maxrss_mib": usage["maxrss_kib"] / 1024, "tree_peak_mib": peak.peak / 1024}
+    return (figures, usage["stderr"]) if keep_stderr else figures
 
 
 class TreePeak(threading.Thread):
@@ -221,12 +322,13 @@ def collect_jobs(school: Path) -> list[object]:
     """The PDF jobs a build would render (dest and HTML), by running the build with the PDF stage replaced by a collector."""
     code = ("import pickle, sys, tempfile\n"
             "from pathlib import Path\n"
-            "from generator import build, pdf\n"
+            "from generator import build\n"
+            "from generator.output import pdf\n"
             "jobs = []\n"
-            "def collect(found, *_args):\n"
+            "def collect(_executor, found, *_args):\n"
             "    jobs.extend(found)\n"
             "    return iter(())\n"
-            "pdf.render_all = collect\n"
+            "pdf.render_documents = collect\n"
             f"build.build(Path(sys.argv[1]), Path(tempfile.mkdtemp()) / 'out', jobs=1, as_of=__import__('datetime').date.fromisoformat({AS_OF!r}))\n"
             "sys.stdout.buffer.write(pickle.dumps(sorted(jobs, key=lambda j: j.dest)))\n")
     data = subprocess.run([sys.executable, "-c", code, str(school)], check=True, capture_output=True).stdout

@@ -7,6 +7,7 @@ It never prints; progress goes to the `report` callback the caller passes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -18,12 +19,15 @@ from generator.history import git as history
 from generator.history.targets import lowered_without_was
 from generator.judge import clock, warnings
 from generator.judge.derive import SchoolFacts, derive_school
-from generator.output import pdf, search
-from generator.output.plan import plan
+from generator.output import artifacts, pdf, search
+from generator.output import fingerprint as fingerprints
+from generator.output.executors import open_executor
+from generator.output.plan import Output, plan
 from generator.output.render import check_templates, environments, render
 from generator.output.templates import template_set, web_assets
-from generator.output.write import STATE_DIR, Staging, read_state, state_bytes
+from generator.output.write import STATE_DIR, Staging
 from generator.sources import letters
+from generator.sources.cache import RECORDS, RecordCache
 from generator.sources.diagnostics import Diagnostic, InvalidInput
 from generator.sources.inputs import load_school
 from generator.sources.schema import Pupil
@@ -31,6 +35,7 @@ from generator.sources.validate import Checked
 from generator.views.history import lowered_without_approval, policy_trail, pupil_trail
 
 Report = Callable[[str], None]
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -40,17 +45,22 @@ class BuildResult:
     pages: int
     pdfs_rendered: int
     pdfs_reused: int
+    pages_total: int = 0
+    """Web pages in the output; `pages` is how many of them this build rendered."""
+    pdfs_pending: int = 0
+    """Stale PDFs left for the next build (serve's first pass)."""
 
 
-def check(root: Path, repo: history.History | None = None) -> Checked:
+def check(root: Path, repo: history.History | None = None, cache: RecordCache | None = None) -> Checked:
     """Validate only; raises InvalidInput listing every problem.
 
     A target written in the short form is also compared with its versions
     in git (issue 11: a lowering must carry its approval), so `check` and
     `build` refuse the same records. The school's templates must compile,
-    and none may be a link.
+    and none may be a link. `cache` (build, serve) skips re-parsing pupil
+    files that were valid before with the same site.yaml.
     """
-    checked = load_school(root)
+    checked = load_school(root, cache)
     lowered = lowered_without_was(root, checked, repo or history.read_history(root, ["pupils"]))
     if lowered:
         raise InvalidInput(lowered)
@@ -71,21 +81,44 @@ def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) ->
 
 
 def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt.datetime | None = None,
-          report: Report = lambda _m: None) -> BuildResult:
-    """Build every output into a staging folder and swap it in only when all of it succeeded."""
+          report: Report = lambda _m: None, explain: Report | None = None,
+          dask_scheduler: str | None = None, progress: Progress = lambda _stage, _done, _total: None,
+          cache: RecordCache | None = None, defer_pdfs: bool = False) -> BuildResult:
+    """Build every output into a staging folder and swap it in only when all of it succeeded.
+
+    Nothing is done at all when the inputs, templates, embedded files, code,
+    git commit and as-of are those of the last build (its manifest's
+    fingerprint); otherwise each output whose record still holds is carried
+    over from the previous output and only the others are rendered.
+    `explain` is told why each rendered output was rendered. `cache` keeps
+    validated records in memory between builds (serve); without one they are
+    kept as JSON in the output's `.mentorsite/`. `defer_pdfs` (serve) swaps in
+    the web pages at once and leaves each stale PDF as it was, recorded as
+    pending, so the next build renders it.
+    """
     root = root.resolve()
     out = out.resolve()
     started = time.monotonic()
+    previous = artifacts.read_manifest(out / STATE_DIR)
+    fingerprint = fingerprints.fingerprint(root, as_of, previous)
+    if out.is_dir() and previous.fingerprint == fingerprint and fingerprints.outputs_present(out, previous):
+        report(f"nothing changed since the last build; checked in {time.monotonic() - started:.2f}s")
+        extra = previous.extra
+        return BuildResult(dt.date.fromisoformat(str(extra.get("as_of"))), int(extra.get("pupils", 0)), 0, 0,
+                           sum(1 for d in previous.artifacts if d.endswith(".pdf")), int(extra.get("pages", 0)))
+    if explain is not None:
+        for reason in artifacts.fingerprint_changes(previous.fingerprint, fingerprint):
+            explain(f"building because {reason}")
+    parsed = RecordCache.read(out / STATE_DIR / RECORDS, artifacts.code_version()) if cache is None else cache
+    parsed.hits = 0
+    started_history = time.monotonic()
     repo = history.read_history(root, ["pupils", "content/policies"])
-    checked = check(root, repo)
-    workers = jobs or os.cpu_count() or 1
+    checked = check(root, repo, parsed)
     templates = template_set(root)  # the school's templates/ over ours, file by file; links and outside files refused
-    css_paths = (templates.find("shared/print.css"),)
-    pdf.warm_up(root, css_paths, workers)  # workers load WeasyPrint while this process renders HTML
+    workers = jobs or os.cpu_count() or 1
     school = derive(root, checked, as_of)
     for found in warnings.warnings(checked, school.as_of):
         report(found.format())
-    started_history = time.monotonic()
     for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
         report(f"warning: {warning}")
     policies = tuple(
@@ -97,48 +130,124 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
     governors = views.governors_site(school, policies)
     outputs = plan(school, staff, governors, letters.compile_letters(checked.letters), trails)
-    envs = environments(templates)
+    envs = {audience: artifacts.record_templates(env) for audience, env in environments(templates).items()}
+    css = tuple(p.read_text("utf-8") for p in (templates.find("shared/print.css"),))
     assets = web_assets(templates, checked.site)
-    css_digest = pdf.digest_files((*css_paths, *templates.embedded(checked.site)))
-    report(f"{len(checked.pupils)} pupils, {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
+    report(f"{len(checked.pupils)} pupils ({parsed.hits} unchanged), {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
            f"judged as of {school.now:%Y-%m-%d %H:%M}")
     started = time.monotonic()
 
+    code = artifacts.code_version()
+
+    def resolve(url: str) -> bytes | None:
+        try:
+            return pdf.resolve_url(root, url).read_bytes()
+        except (ValueError, OSError):
+            return None
+
+    css_files = pdf.css_bundle(css, resolve)
+    renderers = {"html": code, "pdf": code + pdf.renderer_version(css, css_files)}
+    views_ = artifacts.ViewDigests()
+    template_digests = artifacts.TemplateDigests(envs)
+    file_digests: dict[str, str] = {}
+
+    def file_digest(url: str) -> str:
+        if url not in file_digests:
+            try:
+                file_digests[url] = artifacts.file_digest(pdf.resolve_url(root, url))
+            except ValueError:
+                file_digests[url] = artifacts.ABSENT
+        return file_digests[url]
+
     with Staging(out) as staging:
-        previous = read_state(out).get("pdf", {})  # read under the lock: another build may have swapped in meanwhile
-        jobs_to_render: list[pdf.PdfJob] = []
-        keys: dict[str, str] = {}
-        reused = pages = 0
-        for output in (o for o in outputs if o.kind == "pdf"):
-            job = pdf.PdfJob(output.dest, render(envs[output.audience], output.template, output.page, **output.context))
-            keys[output.dest] = pdf.job_key(job, css_digest)
-            if previous.get(output.dest) == keys[output.dest] and staging.reuse(output.dest, out / output.dest):
-                reused += 1
-            else:
-                jobs_to_render.append(job)
-        rendering = pdf.render_all(jobs_to_render, root, css_paths, workers)  # the workers start on the PDFs while the pages render
-        for output in (o for o in outputs if o.kind == "html"):
-            html = render(envs[output.audience], output.template, output.page, **output.context)
-            staging.write(output.dest, html.encode("utf-8"))
-            pages += 1
-        for audience in ("staff", "governors"):
-            for dest, data in assets.items():
-                staging.write(f"{audience}/{dest}", data)
-        report(f"{pages} pages rendered in {time.monotonic() - started:.1f}s")
-        started = time.monotonic()
-        indexed = search.index_folders(staging.path)  # one search index per web audience, on the staged pages, before the swap
-        report("search indexed " + ", ".join(f"{n} {audience} pages" for audience, n in indexed.items())
-               + f" in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
-        started = time.monotonic()
-        for done, (dest, data) in enumerate(rendering, start=1):
-            staging.write(dest, data)
-            if done % 100 == 0:
-                report(f"{done}/{len(jobs_to_render)} PDFs")
+        previous = artifacts.read_manifest(out / STATE_DIR)  # again under the lock: another build may have swapped in meanwhile
+        records: dict[str, artifacts.Record] = {}
+        stale: list[tuple[Output, str]] = []
+        pending = 0
+        for output in outputs:
+            view = views_.digest((output.template, output.page, output.context))
+            before = previous.artifacts.get(output.dest)
+            why = artifacts.stale(before, view, renderers[output.kind],
+                                  functools.partial(template_digests.digest, output.audience), file_digest)
+            if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
+                records[output.dest] = before
+                continue
+            if defer_pdfs and output.kind == "pdf":
+                pending += 1
+                if staging.reuse(output.dest, out / output.dest):  # the old document until the next build replaces it
+                    records[output.dest] = artifacts.Record(artifacts.PENDING, artifacts.PENDING)
+                continue
+            records[output.dest] = artifacts.Record(view, renderers[output.kind])
+            stale.append((output, why or "its previous file is missing"))
+            if explain is not None:
+                explain(f"{output.dest}: {why or 'its previous file is missing'}")
+        report(f"{len(outputs)} outputs compared with the previous build in {time.monotonic() - started:.1f}s: "
+               f"{len(stale)} to render, {len(outputs) - len(stale) - pending} carried over")
+
+        def render_recorded(output: Output) -> str:
+            with artifacts.templates_used() as used:
+                text = render(envs[output.audience], output.template, output.page, **output.context)
+            record = records[output.dest]
+            records[output.dest] = artifacts.Record(record.view, record.renderer,
+                                                    {n: template_digests.digest(output.audience, n) for n in sorted(used)})
+            return text
+
+        pdf_outputs = [o for o, _r in stale if o.kind == "pdf"]
+        jobs_to_render = [pdf.PdfJob(o.dest, render_recorded(o), tuple(sorted(previous.artifacts[o.dest].files))
+                                     if o.dest in previous.artifacts else ()) for o in pdf_outputs]
+        reused = sum(1 for o in outputs if o.kind == "pdf") - len(jobs_to_render) - pending
+        pages = rendered_pages = 0
+        with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
+            rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while pages render
+            changed_audiences: set[str] = set()
+            total_pages = sum(1 for o in outputs if o.kind == "html")
+            for output in (o for o in outputs if o.kind == "html"):
+                pages += 1
+                if pages % 50 == 0 or pages == total_pages:
+                    progress("pages", pages, total_pages)
+                if output.dest in staging.written:
+                    continue
+                staging.write(output.dest, render_recorded(output).encode("utf-8"))
+                changed_audiences.add(output.audience)
+                rendered_pages += 1
+            for audience in ("staff", "governors"):
+                for dest, data in assets.items():
+                    staging.write_or_reuse(f"{audience}/{dest}", data, out / audience / dest)
+            report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {time.monotonic() - started:.1f}s")
+            started = time.monotonic()
+            html_dests = {o.dest for o in outputs if o.kind == "html"}
+            changed_audiences |= {d.split("/", 1)[0] for d in html_dests ^ _previous_pages(previous)}  # a page added or gone
+            to_index = tuple(a for a in search.AUDIENCES if a in changed_audiences
+                             or not staging.reuse_tree(f"{a}/{search.BUNDLE}", out / a / search.BUNDLE))
+            indexed = search.index_folders(staging.path, to_index) if to_index else {}
+            report("search " + (("indexed " + ", ".join(f"{n} {audience} pages" for audience, n in indexed.items()))
+                                if indexed else "index unchanged")
+                   + f" in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+            started = time.monotonic()
+            for done, result in enumerate(rendering, start=1):
+                staging.write(result.dest, result.data)
+                record = records[result.dest]
+                records[result.dest] = artifacts.Record(record.view, record.renderer, record.templates, dict(result.fetched))
+                progress("PDFs", done, len(jobs_to_render))
         if jobs_to_render:
-            report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with {min(workers, len(jobs_to_render))} worker(s)")
-        staging.write(f"{STATE_DIR}/state.json", state_bytes({"pdf": keys}))
+            report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with "
+                   f"{'a Dask cluster' if dask_scheduler else f'{min(workers, len(jobs_to_render))} worker(s)'}")
+        css_used = {url: artifacts.digest_bytes(body) for url, body in css_files}
+        fingerprint["embedded"] = fingerprints.embedded_digest(records, css_files=css_used)  # what this build embedded, as the next build will check it
+        if pending:
+            fingerprint["pending"] = str(pending)  # never matches the next build's: it must render them
+        manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils), "css_files": css_used,
+                                                            "pages": pages})
+        staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
+        staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
+        swapping = time.monotonic()
         staging.commit()
-    return BuildResult(school.as_of, len(checked.pupils), pages, len(jobs_to_render), reused)
+        report(f"swapped in in {time.monotonic() - swapping:.1f}s")
+    return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages, pending)
+
+
+def _previous_pages(manifest: artifacts.Manifest) -> set[str]:
+    return {d for d in manifest.artifacts if d.endswith(".html")}
 
 
 def _event_dates(record: Pupil) -> Iterable[dt.date]:

@@ -12,6 +12,9 @@ from support import AS_OF, REPO, copy_site
 
 from generator import build as build_module
 from generator.output import pdf
+from generator.output.executors import InProcessExecutor, open_executor
+
+CSS_TEXT = (REPO / "templates" / "shared" / "print.css").read_text("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +24,12 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[pdf.PdfJo
     shutil.copytree(REPO / "content" / "letters", root / "content" / "letters")
     captured: list[pdf.PdfJob] = []
 
-    def collect(found: list[pdf.PdfJob], *_args: object) -> object:
+    def collect(_executor: object, found: list[pdf.PdfJob], *_args: object) -> object:
         captured.extend(found)
         return iter(())
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf, "render_all", collect)
+        patch.setattr(pdf, "render_documents", collect)
         build_module.build(root, root / "output", jobs=1, as_of=AS_OF)
     return root, sorted(captured, key=lambda j: j.dest)
 
@@ -50,25 +53,28 @@ def test_every_document_renders_the_same_with_the_lean_stylesheet(jobs: tuple[Pa
     from weasyprint import CSS, HTML
 
     root, found = jobs
-    css_path = REPO / "templates" / "shared" / "print.css"
-    pdf.init_worker(str(root), (str(css_path),))
+    pdf._setup((CSS_TEXT,))
     assert pdf._worker["ua"] is not None
-    standard_css = CSS(filename=str(css_path))
+    standard_css = CSS(string=CSS_TEXT, base_url=pdf.BASE_URL)
     kinds = {job.dest.split("/")[-1] for job in found}
     assert {"mentoring-file.pdf", "profile.pdf", "action-plan.pdf", "register.pdf", "start-of-mentoring.pdf",
             "governors-pack.pdf", "progress-meeting.pdf"} <= kinds
     for job in found:
-        _dest, lean = pdf.render_pdf(job)
-        standard = HTML(string=job.html, base_url=pdf.BASE_URL, url_fetcher=pdf._worker["fetcher"]).write_pdf(
+        lean = pdf.render_task(pdf.PdfTask(job.dest, job.html, (CSS_TEXT,))).data
+        standard = HTML(string=job.html, base_url=pdf.BASE_URL, url_fetcher=pdf._make_fetcher(root)).write_pdf(
             stylesheets=[standard_css], **pdf.PDF_OPTIONS)
         assert pages_text(lean) == pages_text(standard), job.dest
 
 
 def test_a_job_renders_to_the_same_bytes_in_this_process_and_in_the_pool(jobs: tuple[Path, list[pdf.PdfJob]]) -> None:
     root, found = jobs
-    css = (REPO / "templates" / "shared" / "print.css",)
-    here = dict(pdf.render_all(found, root, css, 1))
-    pooled = dict(pdf.render_all(found, root, css, 2))
+
+    def resolve(url: str) -> bytes | None:
+        return None
+
+    here = {r.dest: r.data for r in pdf.render_documents(InProcessExecutor(), found, (CSS_TEXT,), resolve)}
+    with open_executor(2, initializer=pdf.warm_up) as pool:
+        assert not isinstance(pool, InProcessExecutor)
+        pooled = {r.dest: r.data for r in pdf.render_documents(pool, found, (CSS_TEXT,), resolve)}
     assert sorted(here) == sorted(job.dest for job in found)
     assert [dest for dest in here if here[dest] != pooled[dest]] == []
-    assert pdf._pool == {}, "the pool stops once its last result is read"

@@ -41,6 +41,7 @@ def _positive(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="mentorsite", description="Build a school's mentoring records into a staff intranet, a governors' policy site and PDFs.")
+    top.add_argument("--version", action="version", version=f"mentorsite {_version()}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="validate everything, then build every output")
@@ -48,6 +49,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=None, help="where to build (default: ROOT/output)")
     build.add_argument("--jobs", type=_positive, default=None, help="PDF worker processes (default: all cores)")
     build.add_argument("--as-of", type=_date, default=None, help="judge what is due as of this date (default: the latest commit's date)")
+    talk = build.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    talk.add_argument("-v", "--verbose", action="store_true", help="also say why each output was rebuilt (as --explain)")
+    build.add_argument("--explain", action="store_true", help="say why each output that is rebuilt is rebuilt")
+    build.add_argument("--dask-scheduler", metavar="tcp://HOST:PORT", default=None,
+                       help="render PDFs on this Dask cluster (pip install 'mentorsite[dask]') instead of local processes")
 
     check = commands.add_parser("check", help="validate only, write nothing")
     check.add_argument("--root", type=Path, default=Path("."))
@@ -180,12 +187,21 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "build":
         from generator.build import build
+        from generator.commands.progress import progress_for
+        from generator.output.fingerprint import up_to_date
 
         out = args.out or args.root / "output"
         started = time.monotonic()
-        result = build(args.root, out, jobs=args.jobs, as_of=args.as_of, report=_say)
-        _say(f"built {out} in {time.monotonic() - started:.1f}s: {result.pages} pages, "
-             f"{result.pdfs_rendered} PDFs rendered, {result.pdfs_reused} unchanged (as of {result.as_of.isoformat()})")
+        say = _quiet if args.quiet else _say
+        if not (args.explain or args.verbose) and (args.root / "site.yaml").is_file() and up_to_date(args.root, out, args.as_of):
+            say(f"{out} is up to date: nothing changed since the last build ({time.monotonic() - started:.2f}s)")
+            return 0
+        with progress_for(sys.stderr, quiet=args.quiet) as progress:
+            result = build(args.root, out, jobs=args.jobs, as_of=args.as_of, report=progress.wrap(say),
+                           explain=progress.wrap(_say) if args.explain or args.verbose else None,
+                           dask_scheduler=args.dask_scheduler, progress=progress.update)
+        say(f"built {out} in {time.monotonic() - started:.1f}s: {result.pages_total} pages ({result.pages} rendered), "
+            f"{result.pdfs_rendered} PDFs rendered, {result.pdfs_reused} unchanged (as of {result.as_of.isoformat()})")
         return 0
     if args.command == "serve":
         from generator.commands.serve import serve
@@ -329,3 +345,16 @@ def _history(root: Path, file: Path) -> int:
 
 def _say(message: str) -> None:
     print(f"mentorsite: {message}", file=sys.stderr, flush=True)
+
+
+def _quiet(_message: str) -> None:
+    """-q: progress and timings are not printed; problems still are (they are raised, not reported)."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mentorsite")
+    except PackageNotFoundError:
+        return "unknown (not installed)"

@@ -34,7 +34,9 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from generator.build import build
+from generator.output.artifacts import code_version
 from generator.output.write import BuildLocked
+from generator.sources.cache import RecordCache
 from generator.sources.diagnostics import InvalidInput
 
 Report = Callable[[str], None]
@@ -58,8 +60,20 @@ RELOAD_JS = """<script>(() => {
     box.textContent = "mentorsite: the last build failed; this page is from the last good build.\\n" + errors.join("\\n");
     document.body.appendChild(box);
   };
+  const pending = (n) => {
+    const note = document.createElement("div");
+    note.setAttribute("role", "status");
+    note.style.cssText = "position:fixed;bottom:0;right:0;z-index:2147483647;background:#1a4d8f;color:#fff;" +
+      "font:14px/1.4 sans-serif;padding:.5em 1em";
+    note.textContent = "mentorsite: this page is up to date; " + n + " PDF" + (n === 1 ? " is" : "s are") +
+      " being brought up to date in the background (the page reloads when they are ready).";
+    document.body.appendChild(note);
+  };
   fetch("/__mentorsite/status", {cache: "no-store"}).then((r) => r.json())
-    .then((s) => { if (!s.ok && !document.getElementById("mentorsite-failed")) show(s.errors); }).catch(() => {});
+    .then((s) => {
+      if (!s.ok && !document.getElementById("mentorsite-failed")) show(s.errors);
+      else if (s.pdfs_pending > 0) pending(s.pdfs_pending);
+    }).catch(() => {});
   const poll = () => fetch("/__mentorsite/epoch", {cache: "no-store"}).then((r) => r.text())
     .then((t) => { if (Number(t) !== seen) location.reload(); else setTimeout(poll, 1000); })
     .catch(() => setTimeout(poll, 1000));
@@ -75,9 +89,12 @@ class Status:
     epoch: int = 0
     ok: bool = True
     errors: tuple[str, ...] = ()
+    pdfs_pending: int = 0
+    """PDFs still at their old version while the background pass renders them; the page says so."""
 
     def json(self) -> bytes:
-        return json.dumps({"epoch": self.epoch, "ok": self.ok, "errors": list(self.errors)}).encode("utf-8")
+        return json.dumps({"epoch": self.epoch, "ok": self.ok, "errors": list(self.errors),
+                           "pdfs_pending": self.pdfs_pending}).encode("utf-8")
 
 
 class Server:
@@ -88,6 +105,7 @@ class Server:
         self.root, self.out = root.resolve(), out.resolve()
         self.jobs, self.as_of, self.report = jobs, as_of, report
         self.status = Status()
+        self.cache = RecordCache(code_version())  # validated records kept in memory: a save re-parses only that file
         self.idle = threading.Event()
         self.idle.set()
         self._cond = threading.Condition()
@@ -137,7 +155,9 @@ class Server:
 
     def _rebuild_loop(self) -> None:
         while self._wait_for_quiet():
-            self._build()
+            self._build(defer_pdfs=True)  # pages first, in about a second
+            while self.status.pdfs_pending and not self._dirty and not self._stopping:
+                self._build()  # then the PDFs, unless another save came in meanwhile (its pass goes first)
 
     def _wait_for_quiet(self) -> bool:
         """Block until a change is followed by DEBOUNCE seconds without another; False when stopping."""
@@ -149,26 +169,27 @@ class Server:
             self._dirty = False
             return not self._stopping
 
-    def _build(self) -> None:
+    def _build(self, *, defer_pdfs: bool = False) -> None:
         self.idle.clear()
         started = time.monotonic()
-        errors = ["interrupted"]
+        errors, pending = ["interrupted"], 0
         try:
-            errors = self._try_build()
+            errors, pending = self._try_build(defer_pdfs)
         finally:
-            self.status = Status(self.status.epoch + 1, not errors, tuple(errors))
+            self.status = Status(self.status.epoch + 1, not errors, tuple(errors), pending)
             self.idle.set()
         if errors:
             serving = "the last good build" if self.out.is_dir() else "a page listing the problems"
             self.report(f"build failed ({len(errors)} problem(s)); serving {serving} until the next save")
         else:
-            self.report(f"built in {time.monotonic() - started:.1f}s")
+            self.report(f"built in {time.monotonic() - started:.1f}s" + (f"; {pending} PDFs follow" if pending else ""))
 
-    def _try_build(self) -> list[str]:
-        """Build once; the problems as lines, each already reported, or [] when it worked."""
+    def _try_build(self, defer_pdfs: bool = False) -> tuple[list[str], int]:
+        """Build once; the problems as lines, each already reported, or [] when it worked; and the PDFs left pending."""
         try:
-            build(self.root, self.out, jobs=self.jobs, as_of=self.as_of, report=self.report)
-            return []
+            result = build(self.root, self.out, jobs=self.jobs, as_of=self.as_of, report=self.report, cache=self.cache,
+                           defer_pdfs=defer_pdfs)
+            return [], result.pdfs_pending
         except InvalidInput as err:
             lines = [d.format() for d in err.diagnostics]
         except BuildLocked as err:
@@ -177,7 +198,7 @@ class Server:
             lines = [f"internal error ({type(err).__name__}: {err})"]
         for line in lines:
             self.report(line)
-        return lines
+        return lines, 0
 
 
 class _Watcher(FileSystemEventHandler):

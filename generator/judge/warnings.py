@@ -46,9 +46,9 @@ def warnings(checked: Checked, as_of: dt.date) -> list[Diagnostic]:
         doc = checked.docs.get(path)
         for term_id in pupil.assessments:
             term = terms.get(term_id)
-            if term is None or doc is None:
+            if term is None:
                 continue
-            where = doc.at(("assessments", term_id), key=True)
+            where = _at(doc, ("assessments", term_id), key=True)
             if term.start > as_of:
                 out.append(warning(path, where, "pupil.assessments.future",
                                    f"assessments.{term_id}: {term.name} starts on {long_date(term.start)}, after "
@@ -65,7 +65,7 @@ def _criteria_warnings(checked: Checked, pid: str, doc: Located | None, current:
     """P5: the crosses set the sub-stage; a recorded grade for the current half term that disagrees is flagged where it is written."""
     site, pupil = checked.site, checked.pupils[pid]
     rule = site.scheme.criteria
-    if rule is None or doc is None:
+    if rule is None:
         return []
     out = []
     subjects = {s.id: s for s in site.subjects}
@@ -79,8 +79,13 @@ def _criteria_warnings(checked: Checked, pid: str, doc: Located | None, current:
             continue
         crosses = record.crosses if record.crosses is not None else criteria.count_crosses(record.record)
         shown = given if rule.authoritative == "crosses" else recorded
-        out.append(warning(f"pupils/{pid}.yaml", doc.at(("assessments", current, subject_id)), "pupil.criteria.disagrees",
+        out.append(warning(f"pupils/{pid}.yaml", _at(doc, ("assessments", current, subject_id)), "pupil.criteria.disagrees",
                            f"assessments.{current}.{subject_id}: '{recorded}' disagrees with the {crosses} crosses at Stage "
                            f"{record.stage} in criteria.{subject_id}, which give '{given}'; scheme.criteria.authoritative is "
                            f"'{rule.authoritative}', so '{shown}' is shown"))
     return out
+
+
+def _at(doc: Located | None, key_path: tuple[str, ...], *, key: bool = False) -> Position:
+    """Where in the file; a record taken from the build's cache has no positions, so its warning points at the file's first line."""
+    return doc.at(key_path, key=key) if doc is not None else Position(1, 1)

@@ -1,24 +1,31 @@
-"""pdf: HTML (already rendered) to PDF with WeasyPrint, in long-lived worker processes; returns bytes, writes nothing.
+"""pdf: HTML (already rendered) to PDF with WeasyPrint, on any `concurrent.futures.Executor`; returns bytes, writes nothing.
 
-Each worker loads WeasyPrint, the fonts and the print CSS once, then renders
-one document per call: one pupil per document, never many pupils split
-afterwards (that would carry one pupil's drawing objects into another's
-file). Resources may come only from inside the root; nothing from the network.
+A `PdfTask` carries everything one document needs — its HTML, the print
+CSS text and the files it embeds, by URL — so a worker in another process or
+on another machine (Dask) never reads the school's folder. The worker's
+fetcher serves only those files; a file it was not sent is reported back,
+and `render_documents` resolves it (inside the root only, as `_make_fetcher`
+checks) and sends the task again. The files a document fetched, with their
+digests, come back with its bytes: they are part of the artifact's record.
 
-The pool is started by `warm_up` as soon as the inputs are valid, so the
-workers import WeasyPrint and parse the CSS while the build derives facts
-and renders HTML; `render_all` stops it when the last PDF is back.
+One pupil per document, never many pupils split afterwards (that would
+carry one pupil's drawing objects into another's file). Nothing from the
+network. Each worker process keeps WeasyPrint's fonts, the lean user-agent
+stylesheet and the parsed print CSS between tasks (`_worker`, a per-process
+cache, not a pool: executors are the caller's, see `executors.py`).
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
-import multiprocessing
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import mimetypes
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "pdf_identifier": b"mentorsite"}
 """Archival PDF/A-3b, tagged for screen readers; a fixed identifier keeps the bytes reproducible."""
@@ -29,14 +36,36 @@ class PdfJob:
     dest: str
     """Output path relative to the output folder, '/'-separated."""
     html: str
+    known: tuple[str, ...] = ()
+    """URLs this document fetched last time (from the manifest), sent with its first task."""
+
+
+@dataclass(frozen=True)
+class PdfTask:
+    """One document and everything it needs; a plain value, picklable for any executor."""
+
+    dest: str
+    html: str
+    css: tuple[str, ...]
+    """The print stylesheets' texts, parsed once per worker process."""
+    files: tuple[tuple[str, bytes | None], ...] = ()
+    """(URL, bytes) of each file it may embed; None for one that is refused or missing (the worker fails it as before)."""
+    css_files: tuple[tuple[str, bytes | None], ...] = ()
+    """(URL, bytes) of the files the print CSS imports or uses (resolved once per build by `css_bundle`)."""
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    dest: str
+    data: bytes
+    fetched: tuple[tuple[str, str], ...] = ()
+    """(URL, sha256) of every file WeasyPrint fetched for it, from the task."""
+    missing: tuple[str, ...] = field(default=())
+    """URLs it asked for that the task did not carry: the caller resolves them and sends the task again."""
 
 
 _worker: dict[str, Any] = {}
-_pool: dict[str, Any] = {}
-"""This process's pool of workers, with the (root, css paths, workers) it was started for."""
-
-SMALL_BATCH = 3
-"""Up to this many documents render in this process when no pool is running: starting one costs more than it saves."""
+"""This process's WeasyPrint state: fonts, the lean UA stylesheet, parsed CSS by digest (a cache, never a pool)."""
 
 LEAN_UA = "lean-ua-1"
 """Names the change `_lean_ua_text` makes to WeasyPrint's user-agent stylesheet; part of every PDF's content hash."""
@@ -55,33 +84,38 @@ fetcher maps this prefix back to the root.
 """
 
 
+def resolve_url(root: Path, url: str) -> Path:
+    """The file a document's file URL names inside the root; ValueError (as the fetcher raises) for anything else."""
+    from urllib.parse import unquote, urlsplit
+
+    root_resolved = root.resolve()
+    virtual = BASE_URL.removeprefix("file://")
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        raise ValueError(f"refused to fetch {url!r}: only files inside the root may be embedded")
+    raw = unquote(parts.path)
+    if raw.startswith(virtual) or raw == virtual.rstrip("/"):
+        raw = str(root_resolved / raw[len(virtual):])
+    if not raw.startswith("/") or "\0" in raw:
+        raise ValueError(f"refused to fetch {url!r}: not an absolute file path")
+    path = Path(raw).resolve()  # follows links and '..': what is checked is what is opened
+    if not path.is_relative_to(root_resolved):
+        raise ValueError(f"refused to fetch {url!r}: it is outside the root")
+    return path
+
+
 def _make_fetcher(root: Path) -> Any:
     from weasyprint.urls import URLFetcher
 
     root_resolved = root.resolve()
-    virtual = BASE_URL.removeprefix("file://")
 
     class RootOnlyFetcher(URLFetcher):  # type: ignore[misc]
         """Serves files from inside the root and data: URIs; refuses http(s), file:// escapes and everything else."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            from urllib.parse import unquote, urlsplit
-
-            parts = urlsplit(url)
-            scheme = parts.scheme.lower()
-            if scheme == "data":
+            if url.lower().startswith("data:"):
                 return super().fetch(url, headers)
-            if scheme != "file" or parts.netloc not in ("", "localhost"):
-                raise ValueError(f"refused to fetch {url!r}: only files inside the root may be embedded")
-            raw = unquote(parts.path)
-            if raw.startswith(virtual) or raw == virtual.rstrip("/"):
-                raw = str(root_resolved / raw[len(virtual):])
-            if not raw.startswith("/") or "\0" in raw:
-                raise ValueError(f"refused to fetch {url!r}: not an absolute file path")
-            path = Path(raw).resolve()  # follows links and '..': what is checked is what is opened
-            if not path.is_relative_to(root_resolved):
-                raise ValueError(f"refused to fetch {url!r}: it is outside the root")
-            return super().fetch(path.as_uri(), headers)
+            return super().fetch(resolve_url(root_resolved, url).as_uri(), headers)
 
     return RootOnlyFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
@@ -124,128 +158,176 @@ def _document_class() -> Any:
     return LeanHTML
 
 
-def init_worker(root: str, css_paths: tuple[str, ...]) -> None:
-    """Pay WeasyPrint's import, font set-up and CSS parse once per process; again only if the CSS changed."""
+def _bundle_fetcher(files: dict[str, bytes | None], fetched: dict[str, str], missing: list[str]) -> Any:
+    """A fetcher that serves only the files sent with the task (and data: URIs), noting what it served and what it lacked."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class BundleFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.lower().startswith("data:"):
+                return super().fetch(url, headers)
+            if url not in files:
+                missing.append(url)
+                raise ValueError(f"refused to fetch {url!r}: not sent with the task")
+            body = files[url]
+            if body is None:
+                fetched[url] = "absent"  # recorded too: the file appearing later must rebuild the document
+                raise ValueError(f"refused to fetch {url!r}: only files inside the root may be embedded")
+            fetched[url] = hashlib.sha256(body).hexdigest()
+            kind = mimetypes.guess_type(url)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body, headers={"Content-Type": kind})
+
+    return BundleFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
+
+
+class _TaskCache(dict):  # type: ignore[type-arg]  # WeasyPrint takes a dict here (anything else is a folder path)
+    """WeasyPrint's image cache, shared by the tasks a worker runs, keyed by URL *and* the bytes sent for it.
+
+    A document served an image from the cache never calls the fetcher, so a
+    hit is recorded here as a fetch; and an image whose bytes changed (a new
+    crest during `serve`) is a different key, never a stale hit.
+    """
+
+    def __init__(self, shared: dict[Any, Any], files: dict[str, bytes | None], fetched: dict[str, str]) -> None:
+        super().__init__()
+        self.shared, self.files, self.fetched = shared, files, fetched
+
+    def _key(self, key: Any) -> Any:
+        if isinstance(key, str) and key in self.files:
+            body = self.files[key]
+            digest = hashlib.sha256(body).hexdigest() if body is not None else "absent"
+            self.fetched[key] = digest
+            return (key, digest)
+        return key
+
+    def __contains__(self, key: Any) -> bool:
+        return self._key(key) in self.shared
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.shared[self._key(key)]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.shared[self._key(key)] = value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.shared.get(self._key(key), default)
+
+
+def _setup(css: tuple[str, ...], css_files: tuple[tuple[str, bytes | None], ...] = ()) -> None:
+    """Pay WeasyPrint's import and font set-up once per process, and each stylesheet's parse once per text."""
     from weasyprint import CSS
     from weasyprint.css.counters import CounterStyle
     from weasyprint.text.fonts import FontConfiguration
 
-    key = (root, css_paths, digest_files(Path(p) for p in css_paths))
-    if _worker.get("key") == key:
-        return  # a long-lived process (serve) keeps its fonts and parsed CSS between builds
-    root_path = Path(root)
-    fetcher = _make_fetcher(root_path)
-    fonts = FontConfiguration()
-    _worker.update(
-        key=key,
-        root=root_path,
-        fetcher=fetcher,
-        fonts=fonts,
-        css=[CSS(filename=p, font_config=fonts, url_fetcher=fetcher) for p in css_paths],
-        cache={},
-    )
     if "document" not in _worker:
         lean = _lean_ua_text()
-        _worker.update(document=_document_class(),
+        _worker.update(document=_document_class(), fonts=FontConfiguration(), parsed={}, cache={},
                        ua=CSS(string=lean, counter_style=CounterStyle()) if lean is not None else None)
+    key = hashlib.sha256("\0".join(css).encode("utf-8") + repr(css_files).encode("utf-8")).hexdigest()
+    if key not in _worker["parsed"]:
+        fetcher = _bundle_fetcher(dict(css_files), {}, [])
+        _worker["parsed"][key] = [CSS(string=text, base_url=BASE_URL, font_config=_worker["fonts"], url_fetcher=fetcher)
+                                  for text in css]
+    _worker["css"] = _worker["parsed"][key]
 
 
-def _start_worker(root: str, css_paths: tuple[str, ...]) -> None:
-    """Pool initializer: load everything, then render one small document so caches are warm before the first job."""
-    init_worker(root, css_paths)
-    render_pdf(PdfJob("warm-up.pdf", WARM_UP_HTML))
+def warm_up() -> None:
+    """Executor initializer: import WeasyPrint, set up fonts and render one small document, so caches are warm before the first task."""
+    render_task(PdfTask("warm-up.pdf", WARM_UP_HTML, ()))
 
 
-def render_pdf(job: PdfJob) -> tuple[str, bytes]:
-    """Render one document in this worker; returns (dest, pdf bytes)."""
-    document = _worker["document"](string=job.html, base_url=BASE_URL, url_fetcher=_worker["fetcher"])
-    pdf = document.write_pdf(stylesheets=_worker["css"], font_config=_worker["fonts"], cache=_worker["cache"], **PDF_OPTIONS)
-    return job.dest, pdf
+def render_task(task: PdfTask) -> PdfResult:
+    """Render one document in whatever process runs this: only from what the task carries."""
+    _setup(task.css, task.css_files)
+    fetched: dict[str, str] = {}
+    missing: list[str] = []
+    files = dict(task.files)
+    fetcher = _bundle_fetcher(files, fetched, missing)
+    document = _worker["document"](string=task.html, base_url=BASE_URL, url_fetcher=fetcher)
+    cache = _TaskCache(_worker["cache"], files, fetched)
+    data = document.write_pdf(stylesheets=_worker["css"], font_config=_worker["fonts"], cache=cache, **PDF_OPTIONS)
+    return PdfResult(task.dest, data, tuple(sorted(fetched.items())), tuple(sorted(set(missing))))
 
 
-def _render_task(task: tuple[PdfJob, str, tuple[str, ...]]) -> tuple[str, bytes]:
-    """One job in a pool worker; reloads the CSS first if it changed after the worker started (a save during serve)."""
-    job, root, css_paths = task
-    init_worker(root, css_paths)
-    return render_pdf(job)
-
-
-def job_key(job: PdfJob, css_digest: str) -> str:
-    """Content hash of everything a PDF depends on: its HTML, the print CSS and the renderer's version."""
-    import weasyprint
+def renderer_version(css: tuple[str, ...], css_files: tuple[tuple[str, bytes | None], ...] = ()) -> str:
+    """Everything about the renderer that changes a PDF's bytes: WeasyPrint's version, our UA change, options, base URL,
+    the print CSS and the files it imports or uses."""
+    from importlib.metadata import version
 
     digest = hashlib.sha256()
-    for part in (weasyprint.__version__, LEAN_UA, repr(sorted(PDF_OPTIONS.items())), BASE_URL, css_digest, job.html):
+    files = [f"{url}={hashlib.sha256(body).hexdigest() if body is not None else 'absent'}" for url, body in css_files]
+    for part in (version("weasyprint"), LEAN_UA, repr(sorted(PDF_OPTIONS.items())), BASE_URL, *css, *files):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def warm_up(root: Path, css_paths: tuple[Path, ...], workers: int) -> None:
-    """Start the worker processes now, so they load WeasyPrint, fonts and CSS while the build is still rendering HTML."""
-    if workers > 1:
-        _workers(str(root), tuple(str(p) for p in css_paths), workers)
+_EMBEDS = re.compile(r"""(?:\bsrc\s*=\s*["']([^"']+)["'])|(?:url\(\s*["']?([^"')]+)["']?\s*\))|(?:@import\s+["']([^"']+)["'])""",
+                     re.IGNORECASE)
 
 
-def _workers(root: str, css: tuple[str, ...], workers: int) -> Any:
-    """The running pool for this root, CSS and size, started if there is none (and any other one stopped)."""
-    key = (root, css, workers)
-    if _pool.get("key") != key:
-        shutdown()
-        # spawn, not fork: serve runs watchdog threads, and a forked child of a threaded process can deadlock.
-        # (A fork server would save each worker's imports, but its workers are not this process's children,
-        # so their CPU time and memory would vanish from `time` and `getrusage`, which the benchmarks read.)
-        context = multiprocessing.get_context("spawn")
-        _pool.update(key=key, pool=context.Pool(workers, initializer=_start_worker, initargs=(root, css)))
-    return _pool["pool"]
+def embedded_urls(html: str) -> set[str]:
+    """The URLs a document or stylesheet will probably fetch (src=, url(), @import), found without parsing; data: left out."""
+    found = set()
+    for match in _EMBEDS.finditer(html):
+        url = urljoin(BASE_URL, (match.group(1) or match.group(2) or match.group(3)).strip())
+        if not url.lower().startswith("data:"):
+            found.add(url)
+    return found
 
 
-def shutdown() -> None:
-    """Stop this process's workers, if any: after a build's PDFs, before a pool for another root, or at exit."""
-    pool = _pool.pop("pool", None)
-    _pool.pop("key", None)
-    if pool is not None:
-        pool.terminate()
-        pool.join()
+def css_bundle(css: tuple[str, ...], resolve: Resolve, depth: int = 5) -> tuple[tuple[str, bytes | None], ...]:
+    """The files the print CSS imports or uses, and theirs in turn (a few levels), with their bytes or None if refused."""
+    files: dict[str, bytes | None] = {}
+    texts = list(css)
+    for _level in range(depth):
+        urls = sorted({url for text in texts for url in embedded_urls(text)} - set(files))
+        if not urls:
+            break
+        texts = []
+        for url in urls:
+            files[url] = resolve(url) if url.lower().startswith("file:") else None
+            if files[url] is not None and url.lower().endswith(".css"):
+                texts.append(files[url].decode("utf-8", "replace"))  # type: ignore[union-attr]
+    return tuple(sorted(files.items()))
 
 
-atexit.register(shutdown)
+Resolve = Callable[[str], "bytes | None"]
 
 
-def render_all(jobs: list[PdfJob], root: Path, css_paths: tuple[Path, ...], workers: int) -> Iterator[tuple[str, bytes]]:
-    """Start rendering every job now, in `workers` processes (or lazily in this one when 1); iterate for (dest, bytes) as each finishes.
+def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str, ...], resolve: Resolve,
+                     css_files: tuple[tuple[str, bytes | None], ...] = ()) -> Iterator[PdfResult]:
+    """Submit every job now, and yield each document's result as it finishes (completion order: callers key by path).
 
-    The jobs are handed to the pool before this returns, so the caller can
-    render its HTML pages while the workers render PDFs. Longest documents
-    go first (HTML length stands in for cost), so the last to finish are
-    short ones and no worker idles while another ends a long register.
-    Results come back in completion order: callers key them by path, so the
-    bytes written do not depend on the order. The pool (started early by
-    `warm_up`, or here) is stopped once the last result has been read.
+    Longest documents go first (HTML length stands in for cost), so the last
+    to finish are short ones. A task whose document asked for a file it was
+    not sent is sent again with that file (`resolve` gives its bytes, or
+    None when it is refused or missing), at most a few times.
     """
-    css = tuple(str(p) for p in css_paths)
-    warm = _pool.get("key") == (str(root), css, workers)
-    if not jobs or workers <= 1 or (len(jobs) <= SMALL_BATCH and not warm):
-        shutdown()  # an early pool is not needed after all
-        return _in_this_process(jobs, str(root), css)
-    pool = _workers(str(root), css, workers)
     ordered = sorted(jobs, key=lambda job: (-len(job.html), job.dest))
-    chunk = 1 if len(jobs) < 400 else 2
-    return _drain(pool.imap_unordered(_render_task, [(job, str(root), css) for job in ordered], chunksize=chunk))
+    files: dict[str, bytes | None] = {}
 
+    def task(job: PdfJob, urls: Iterable[str]) -> PdfTask:
+        for url in urls:
+            if url not in files:
+                files[url] = resolve(url)
+        wanted = sorted(set(urls))
+        return PdfTask(job.dest, job.html, css, tuple((url, files[url]) for url in wanted), css_files)
 
-def _in_this_process(jobs: list[PdfJob], root: str, css: tuple[str, ...]) -> Iterator[tuple[str, bytes]]:
-    if jobs:
-        init_worker(root, css)
-    for job in jobs:
-        yield render_pdf(job)
-
-
-def _drain(results: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
-    try:
-        yield from results
-    finally:
-        shutdown()  # every result read, or the build gave up: no worker, thread or queued job outlives it
+    pending: dict[Future[PdfResult], tuple[PdfJob, frozenset[str], int]] = {}
+    for job in ordered:
+        urls = frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}
+        pending[executor.submit(render_task, task(job, urls))] = (job, urls, 0)
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            job, urls, tries = pending.pop(future)
+            result = future.result()
+            if result.missing and tries < 3 and not set(result.missing) <= urls:
+                more = urls | set(result.missing)
+                pending[executor.submit(render_task, task(job, more))] = (job, more, tries + 1)
+                continue
+            yield result
 
 
 def digest_files(paths: Iterable[Path]) -> str:

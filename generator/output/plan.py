@@ -19,10 +19,12 @@ from generator.views import (
     GovernorsSite,
     StaffSite,
     documents,
+    family,
     family_profile,
     sheets,
     staff_pupil,
 )
+from generator.views import governors as governors_views
 from generator.views.documents import mentoring_file
 from generator.views.history import Trail
 from generator.views.staff import analysis_page, caseloads, progress_meeting, year_pages
@@ -63,7 +65,9 @@ def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
 
     def add(dest: str, template: str, **context: Any) -> None:
         kind = "pdf" if dest.endswith(".pdf") else "html"
-        outputs.append(Output(dest, template, kind, context))
+        output = Output(dest, template, kind, context)
+        _check_view_types(output)
+        outputs.append(output)
 
     plan_staff(add, school, staff, trails or {})
     plan_families(add, school, letters or {})
@@ -77,6 +81,27 @@ def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
             raise DuplicateOutput(f"two outputs claim {output.dest}")
         seen.add(output.dest)
     return outputs
+
+
+AUDIENCE_VIEWS: dict[str, tuple[type, ...]] = {
+    "families": (family.FamilyProfile, documents.ActionPlan, documents.Letter),
+    "governors": (GovernorsSite, governors_views.Policy, documents.GovernorsPack),
+}
+"""The only view types a families' or governors' output may be given (staff outputs may be given any view):
+a staff view handed to a public template by mistake is refused here, before anything is rendered."""
+
+
+class WrongAudience(TypeError):
+    pass
+
+
+def _check_view_types(output: Output) -> None:
+    allowed = AUDIENCE_VIEWS.get(output.audience)
+    if allowed is None:
+        return
+    wrong = sorted(f"{name}={type(value).__name__}" for name, value in output.context.items() if not isinstance(value, allowed))
+    if wrong:
+        raise WrongAudience(f"{output.dest} ({output.audience}) was given views of another audience: {', '.join(wrong)}")
 
 
 def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite, trails: Mapping[str, Trail]) -> None:

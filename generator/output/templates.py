@@ -21,6 +21,7 @@ from pathlib import Path
 import jinja2
 from jinja2.loaders import split_template_path
 
+from generator.output.packaged import PACKAGED
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 from generator.sources.schema import Site
 from generator.views.common import crest_web_path
@@ -28,23 +29,6 @@ from generator.views.common import crest_web_path
 THEME = "!mentorsite"
 """Prefix that names mentorsite's own template, whatever the school overrides: `{% extends "!mentorsite/base.html" %}`."""
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def _packaged_templates() -> Path:
-    """Our templates: `generator/templates/` in an installed wheel, the repository's top-level `templates/` in a checkout.
-
-    The repository's `templates/` is also the example school's own folder
-    (CONTRACT.md), so it stays where it is and the wheel maps it into the
-    package (setup.py).
-    """
-    installed = _PACKAGE / "templates"
-    if installed.is_dir():
-        return installed
-    return _PACKAGE.parent / "templates"
-
-
-PACKAGED = _packaged_templates()
 
 
 class TemplateRefused(jinja2.TemplateError):

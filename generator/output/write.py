@@ -10,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import fcntl
 import glob
 import json
 import os
@@ -18,7 +17,9 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+import filelock
 
 STATE_DIR = ".mentorsite"
 """Build state inside the output, beside (not inside) the audience folders."""
@@ -39,7 +40,7 @@ class Staging:
         self.out = out
         _check_replaceable(out)  # before a lock file is left beside someone's folder; again under the lock
         out.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = _acquire_lock(out)
+        self._lock: _Lock | None = _acquire_lock(out)
         self.written: set[str] = set()
         try:
             recover(out)
@@ -75,11 +76,31 @@ class Staging:
         self.written.add(rel)
         return True
 
+    def write_or_reuse(self, rel: str, data: bytes, previous: Path) -> None:
+        """Write a file, or link the previous output's copy when it has these very bytes (its mtime then stays)."""
+        try:
+            same = previous.is_file() and previous.stat().st_size == len(data) and previous.read_bytes() == data
+        except OSError:
+            same = False
+        if not (same and self.reuse(rel, previous)):
+            self.write(rel, data)
+
+    def reuse_tree(self, rel: str, previous: Path) -> bool:
+        """Take a whole folder of the previous output (a search index whose pages did not change); False if there is none."""
+        if not previous.is_dir() or previous.is_symlink():
+            return False
+        _check_rel(rel)
+        files = [p for p in sorted(previous.rglob("*")) if p.is_file() and not p.is_symlink()]
+        for path in files:
+            if not self.reuse(f"{rel}/{path.relative_to(previous).as_posix()}", path):
+                return False
+        return True
+
     def commit(self) -> None:
         """Swap the staging tree in for the output; the old tree is removed afterwards."""
         os.sync()  # the new tree is on disk before it replaces the old one
         if self.out.is_dir():
-            os.chmod(self.path, stat.S_IMODE(self.out.stat().st_mode))
+            keep_mode_and_group(self.out, self.path)
         if self.out.exists():
             if _exchange(self.path, self.out):
                 shutil.rmtree(self.path, ignore_errors=True)
@@ -108,6 +129,23 @@ class Staging:
     def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
         if self._lock is not None:
             self.abort()
+
+
+def keep_mode_and_group(old: Path, new: Path) -> None:
+    """Give the new tree the old output folder's mode and group, so access a school set (e.g. www-data, 0750) survives the swap.
+
+    The group is set before the mode: chown clears set-id bits. If the group
+    cannot be kept (the builder is not a member of it), the build stops
+    before the swap rather than publish the tree with wider or other access.
+    """
+    info = old.stat()
+    if new.stat().st_gid != info.st_gid and hasattr(os, "chown"):
+        try:
+            os.chown(new, -1, info.st_gid)
+        except PermissionError as error:
+            raise OutputRefused(f"{old} belongs to group {info.st_gid}, which this user cannot give the new output; "
+                                "build as a member of that group, or change the folder's group first") from error
+    os.chmod(new, stat.S_IMODE(info.st_mode))
 
 
 def recover(out: Path) -> None:
@@ -161,22 +199,36 @@ def lock_path(out: Path) -> Path:
     return out.parent / f".{out.name}.lock"
 
 
-def _acquire_lock(out: Path) -> IO[str]:
-    handle = open(lock_path(out), "a+", encoding="utf-8")
+class _Lock:
+    """A held `filelock.FileLock` (flock on POSIX, msvcrt on Windows), with the holder's pid written into the file."""
+
+    def __init__(self, lock: filelock.BaseFileLock) -> None:
+        self._lock = lock
+
+    def close(self) -> None:
+        self._lock.release()
+
+
+def _acquire_lock(out: Path) -> _Lock:
+    path = lock_path(out)
+    lock = filelock.FileLock(path, timeout=0, thread_local=False, preserve_lock_file=True)  # left in place: unlinking a lock file races
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip()
-        handle.close()
+        lock.acquire()
+    except filelock.Timeout:
+        try:
+            holder = path.read_text("utf-8").strip()
+        except OSError:  # Windows refuses to read a locked file
+            holder = ""
         who = f"pid {holder}" if holder.isdigit() else "another process"
-        raise BuildLocked(f"another build ({who}) holds the lock {lock_path(out)} and is writing {out}; "
-                          "wait for it to finish and try again")
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
+        raise BuildLocked(f"another build ({who}) holds the lock {path} and is writing {out}; "
+                          "wait for it to finish and try again") from None
+    try:
+        with open(path, "r+", encoding="utf-8") as handle:  # a second descriptor: the lock stays on the first
+            handle.truncate()
+            handle.write(str(os.getpid()))
+    except OSError:
+        pass  # the pid is only for the message another build prints
+    return _Lock(lock)
 
 
 _RENAME_EXCHANGE = 2

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from generator.sources import letters
 from generator.sources.appearance import check_appearance
+from generator.sources.cache import RecordCache
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 from generator.sources.load import Located, load_markdown, load_yaml
 from generator.sources.paperwork_checks import check_paperwork
@@ -55,8 +56,12 @@ def _name_problem(root: Path, path: Path, rel_path: str, what: str) -> list[Diag
     return slug_problem(rel_path, path.stem, what)
 
 
-def load_school(root: Path) -> Checked:
-    """Every input, validated; raises `InvalidInput` carrying all problems found."""
+def load_school(root: Path, cache: RecordCache | None = None) -> Checked:
+    """Every input, validated; raises `InvalidInput` carrying all problems found.
+
+    With a `cache`, a pupil file whose bytes (and site.yaml) are those of a
+    record that was valid before is taken from it instead of parsed again.
+    """
     problems: list[Diagnostic] = []
     site_path = root / "site.yaml"
     if not site_path.is_file():
@@ -77,6 +82,7 @@ def load_school(root: Path) -> Checked:
     pupils: dict[str, Pupil] = {}
     docs: dict[str, Located] = {"site.yaml": site_doc} if site_doc is not None else {}
     upns: dict[str, str] = {}  # UPN → the first file that holds it
+    site_doc_key = _digest_file(site_path) if cache is not None and site is not None else ""
     pupil_dir = root / "pupils"
     for path in sorted(pupil_dir.glob("*")) if pupil_dir.is_dir() else []:
         if path.name.startswith(".") or path.is_dir():
@@ -91,6 +97,13 @@ def load_school(root: Path) -> Checked:
         problems += _name_problem(root, path, rel_path, "pupil")
         outside = _outside(root, path, rel_path)
         problems += outside
+        known = len(problems)
+        data = _cached_bytes(path, cache, outside)
+        if data is not None and site_doc is not None and site is not None and known == len(problems):
+            hit = cache.get(rel_path, data, site_doc_key) if cache is not None else None
+            if hit is not None and (hit.upn is None or upns.setdefault(hit.upn, rel_path) == rel_path):
+                pupils[path.stem] = hit  # valid before with this site.yaml; its per-file checks cannot have changed
+                continue
         doc = None if outside else _attempt(lambda: load_yaml(path, rel_path), problems)
         if doc is None:
             continue
@@ -103,6 +116,8 @@ def load_school(root: Path) -> Checked:
             pupils[path.stem] = record
             docs[rel_path] = doc
             problems += _duplicate_upn(record, doc, upns)
+            if cache is not None and data is not None and site is not None and known == len(problems):
+                cache.put(rel_path, data, site_doc_key, record)
 
     policies = _markdown_dir(root, "content/policies", PolicyMeta, "policy", problems)
     letters = _markdown_dir(root, "content/letters", LetterMeta, "letter", problems)
@@ -126,6 +141,25 @@ def _duplicate_upn(record: Pupil, doc: Located, seen: dict[str, str]) -> list[Di
         return []
     return [Diagnostic(doc.path, doc.at(("upn",)), "pupil.upn.duplicate",
                        f"upn: '{record.upn}' is already the UPN of {first}; each pupil has their own UPN")]
+
+
+def _digest_file(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _cached_bytes(path: Path, cache: RecordCache | None, outside: list[Diagnostic]) -> bytes | None:
+    """The file's bytes for the cache key, when a cache is in use and the file may be read."""
+    if cache is None or outside or not path.is_file():
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _markdown_dir(root: Path, folder: str, model: type[PolicyMeta] | type[LetterMeta], area: str,

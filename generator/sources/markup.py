@@ -6,6 +6,7 @@ text into HTML, so there is one place to get script injection right.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -65,8 +66,9 @@ def to_html(text: str, *, shift_headings: int = 0) -> Markup:
     return render(text, shift_headings=shift_headings).html
 
 
+@functools.lru_cache(maxsize=20_000)
 def render(text: str, *, shift_headings: int = 0) -> Rendered:
-    """Markdown → sanitised HTML plus the headings (for a contents list)."""
+    """Markdown → sanitised HTML plus the headings (for a contents list); once per text (pure, and its result is immutable)."""
     source = mdbounds.bounded_source(_normalise(text))
     converter = _converter(len(source))
     try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 import posixpath
+from dataclasses import dataclass
 
 from generator.judge.derive import SchoolFacts
 

@@ -1,0 +1,115 @@
+"""The PDF stage on each executor: this process (--jobs 1), a local pool of 2, and a Dask LocalCluster of 2 workers.
+
+    python benchmarks/executors_bench.py --pupils 30 --runs 3
+
+It writes a sample school, collects its PDF tasks (the HTML a build would
+hand to the PDF stage), then times rendering all of them on each executor,
+startup included, median of `--runs`. It also times `--trivial` one-line
+documents on each, to measure the per-task overhead of the executor itself
+((wall − in-process wall) ÷ tasks). Outputs are compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from generator.build import build  # noqa: E402
+from generator.output import pdf  # noqa: E402
+from generator.output.executors import InProcessExecutor, open_executor  # noqa: E402
+
+
+def collect(school: Path) -> tuple[list[pdf.PdfJob], tuple[str, ...]]:
+    found: list[pdf.PdfJob] = []
+    css: list[tuple[str, ...]] = []
+
+    def grab(_executor: object, jobs: list[pdf.PdfJob], styles: tuple[str, ...], _resolve: object) -> object:
+        found.extend(jobs)
+        css.append(styles)
+        return iter(())
+
+    original = pdf.render_documents
+    pdf.render_documents = grab  # type: ignore[assignment]
+    try:
+        build(school, Path(tempfile.mkdtemp()) / "out", jobs=1, as_of=dt.date(2026, 11, 20))
+    finally:
+        pdf.render_documents = original
+    return sorted(found, key=lambda j: j.dest), css[0]
+
+
+def _none(_url: str) -> bytes | None:
+    return None
+
+
+def timed(kind: str, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial: list[pdf.PdfJob]) -> tuple[float, float, dict[str, bytes]]:
+    """(wall for all jobs, startup included; wall for the trivial jobs on the already warm executor; the bytes)."""
+    started = time.perf_counter()
+    if kind == "inprocess":
+        pdf.warm_up()
+        return _run(InProcessExecutor(), jobs, css, trivial, started)
+    if kind == "pool2":
+        with open_executor(2, initializer=pdf.warm_up) as executor:
+            return _run(executor, jobs, css, trivial, started)
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        with open_executor(1, dask_scheduler=cluster.scheduler_address) as executor:
+            return _run(executor, jobs, css, trivial, started)
+
+
+def _run(executor: object, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial: list[pdf.PdfJob],
+         started: float) -> tuple[float, float, dict[str, bytes]]:
+    out = {r.dest: r.data for r in pdf.render_documents(executor, jobs, css, _none)}  # type: ignore[arg-type]
+    wall = time.perf_counter() - started
+    small = time.perf_counter()
+    for _ in pdf.render_documents(executor, trivial, css, _none):  # type: ignore[arg-type]
+        pass
+    return wall, time.perf_counter() - small, out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pupils", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--trivial", type=int, default=200)
+    args = parser.parse_args()
+    school = Path(tempfile.mkdtemp()) / "school"
+    subprocess.run([sys.executable, "-m", "generator", "sample", "--pupils", str(args.pupils), str(school)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    jobs, css = collect(school)
+    trivial = [pdf.PdfJob(f"t/{i:05d}.pdf", f"<p>{i}</p>") for i in range(args.trivial)]
+    result: dict[str, object] = {"pupils": args.pupils, "documents": len(jobs), "runs": args.runs}
+    reference: dict[str, bytes] = {}
+    for kind in ("inprocess", "pool2", "dask2"):
+        walls, small = [], []
+        for _ in range(args.runs):
+            wall, trivial_wall, out = timed(kind, jobs, css, trivial)
+            walls.append(wall)
+            small.append(trivial_wall)
+            if not reference:
+                reference = out
+            assert out == reference, f"{kind} gave different bytes"
+        result[f"{kind}_s"] = round(statistics.median(walls), 2)
+        result[f"{kind}_trivial_s"] = round(statistics.median(small), 2)
+        print(json.dumps(result), file=sys.stderr, flush=True)
+    for kind in ("pool2", "dask2"):
+        result[f"{kind}_speedup"] = round(result["inprocess_s"] / result[f"{kind}_s"], 2)  # type: ignore[operator]
+        # trivial tasks on a warm executor: worker-milliseconds per task (wall × workers ÷ tasks); the excess over
+        # in-process is the executor's own cost per task (pickling, queueing, the scheduler's round trip)
+        result[f"{kind}_ms_per_trivial_task"] = round(1000 * 2 * result[f"{kind}_trivial_s"] / args.trivial, 1)  # type: ignore[operator]
+    result["inprocess_ms_per_trivial_task"] = round(1000 * result["inprocess_trivial_s"] / args.trivial, 1)  # type: ignore[operator]
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

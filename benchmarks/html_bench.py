@@ -1,0 +1,106 @@
+"""mentorsite's HTML stage against the bare YAML + Jinja loop, and where a build's time goes before the PDFs.
+
+    python benchmarks/html_bench.py --pupils 100 1500 5000
+
+For each N it writes `mentorsite sample --pupils N`, then, in this one
+process and the same run: the baseline loop (baseline.py) over the same
+pupil files; mentorsite's stages timed one by one — load and validate,
+derive, history, views and plan, view digests, and rendering every web page
+(no PDFs, no search); HTML ms per page is that last figure ÷ pages.
+Timings are medians of `--runs` (default 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+AS_OF = dt.date(2026, 11, 20)
+
+
+def stages(school: Path) -> dict[str, float]:
+    from generator import views
+    from generator.build import derive, templates_dir
+    from generator.history import git as history
+    from generator.output import artifacts
+    from generator.output.plan import plan
+    from generator.output.render import environments, render
+    from generator.sources import letters
+    from generator.sources.inputs import load_school
+    from generator.views.history import lowered_without_approval, policy_trail, pupil_trail
+
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    checked = load_school(school)
+    times["load_validate_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    facts = derive(school, checked, AS_OF)
+    times["derive_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    repo = history.read_history(school, ["pupils", "content/policies"])
+    times["history_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    policies = tuple(views.policy(slug, meta, body, facts.as_of, policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body))
+                     for slug, (meta, body, _line) in sorted(checked.policies.items()))
+    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", facts.site) for p in facts.pupils}
+    staff = views.staff_site(facts, lowered_without_approval(repo, {p.id: p.display_name for p in facts.pupils}, facts.site))
+    outputs = plan(facts, staff, views.governors_site(facts, policies), letters.compile_letters(checked.letters), trails)
+    times["views_plan_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    digests = artifacts.ViewDigests()
+    for output in outputs:
+        digests.digest((output.template, output.page, output.context))
+    times["view_digests_s"] = time.perf_counter() - t
+    envs = environments(templates_dir(school))
+    html = [o for o in outputs if o.kind == "html"]
+    t = time.perf_counter()
+    for output in html:
+        render(envs[output.audience], output.template, output.page, **output.context)
+    times["html_s"] = time.perf_counter() - t
+    times["pages"] = len(html)
+    times["html_ms_per_page"] = 1000 * times["html_s"] / len(html)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pupils", type=int, nargs="+", default=[100, 1500, 5000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    import baseline
+
+    work = Path(tempfile.mkdtemp(prefix="mentorsite-html-"))
+    results = []
+    try:
+        for n in args.pupils:
+            school = work / f"school-{n}"
+            subprocess.run([sys.executable, "-m", "generator", "sample", "--pupils", str(n), str(school)], check=True,
+                           stdout=subprocess.DEVNULL)
+            runs, floors = [], []
+            for _ in range(args.runs):
+                floors.append(baseline.run(school, work / f"baseline-{n}"))
+                runs.append(stages(school))
+            median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            floor = statistics.median(f["ms_per_page"] for f in floors)
+            row = {"pupils": n, "runs": args.runs, **{k: round(v, 3) for k, v in median.items()},
+                   "baseline_ms_per_page": floor, "html_vs_baseline": round(median["html_ms_per_page"] / floor, 2)}
+            results.append(row)
+            print(json.dumps(row), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
