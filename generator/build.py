@@ -10,9 +10,9 @@ import datetime as dt
 import functools
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from generator import views
 from generator.history import git as history

@@ -11,9 +11,10 @@ import random
 import re
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 
@@ -603,7 +604,7 @@ def _scalar(value: Any, flow: bool = False) -> str:
 
 def _entry(head: str, value: Any, indent: int) -> list[str]:
     """`head` is `key:` or `-`; the value follows on the same line or, for blocks, indented below it."""
-    if type(value) is str and "\n" not in value or type(value) in _SCALARS:
+    if (type(value) is str and "\n" not in value) or type(value) in _SCALARS:
         return [f"{head} {_scalar(value)}"]
     if isinstance(value, FlowList):
         return [f"{head} [{', '.join(_scalar(v, True) for v in value)}]"]

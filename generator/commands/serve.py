@@ -11,11 +11,12 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, cast
+from typing import cast
 from urllib.parse import quote, unquote, urlsplit
 
 from watchdog.events import (
@@ -363,7 +364,7 @@ def failure_page(errors: tuple[str, ...]) -> bytes:
     items = "".join(f"<li><code>{escape(line)}</code></li>" for line in errors)
     return ('<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Build failed · mentorsite</title>'
             '</head><body id="mentorsite-failed"><h1>The build failed</h1><p>Fix these and save; the page reloads '
-            f"by itself.</p><ul>{items}</ul></body></html>").encode("utf-8")
+            f"by itself.</p><ul>{items}</ul></body></html>").encode()
 
 
 def serve(root: Path, out: Path, *, port: int = 8000, jobs: int | None = None, as_of: dt.date | None = None,

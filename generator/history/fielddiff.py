@@ -1,4 +1,5 @@
-"""fielddiff: says what changed between two versions of a pupil record in a mentor's words, and finds targets lowered without SLT approval; pure — no git, no I/O, no clock.
+"""fielddiff: says what changed between two versions of a pupil record in a mentor's words, and finds targets lowered without SLT approval;
+pure — no git, no I/O, no clock.
 
 Old versions were never validated, so every shape is tolerated: a version
 that is not a readable mapping becomes one "could not be read" change. They

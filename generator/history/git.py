@@ -1,4 +1,5 @@
-"""history: reads git once for the whole tree (one log, one status, one cat-file) into per-file commit lists; never writes, never calls git per file, never reads the clock.
+"""history: reads git once for the whole tree (one log, one status, one cat-file) into per-file commit lists; never writes, never calls git per file,
+never reads the clock.
 
 Git history is the audit trail: who changed a record, when, and what the
 file said before and after. Everything here degrades to a `History` whose

@@ -1,4 +1,5 @@
-"""history.targets: targets lowered in the short form, found by comparing the file as it is now with its versions in git; reads files only to locate a problem, never writes.
+"""history.targets: targets lowered in the short form, found by comparing the file as it is now with its versions in git;
+reads files only to locate a problem, never writes.
 
 A short-form target (`maths: "4"`) does not say what it was, so `check`
 asks git: the grade before it is the subject's grade in the newest

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from generator.sources.schema import EARLIEST, LATEST
 
@@ -22,7 +22,7 @@ def as_of(root: Path, explicit: dt.date | dt.datetime | None, input_dates: Itera
         return at_midnight(explicit)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit() and len(epoch) <= 11:  # at most year 5138: fromtimestamp cannot raise
-        moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+        moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
         if _judgeable(moment):
             return moment
     committed = last_commit_time(root)

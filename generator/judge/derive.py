@@ -181,7 +181,7 @@ def derive_pupil(pupil_id: str, pupil: Pupil, site: Site, terms: tuple[HalfTerm,
         formal = [x.date for x in pupil.meetings if x.kind in scheme.meeting_kinds]
         due_meeting = schedule.next_meeting(m.started_on, formal, scheme.meet_every_days)
     facts = PupilFacts(
-        id=pupil_id, record=pupil, mentor_name=staff.get(pupil.mentor or "", None), subjects=rows, attitude=grids,
+        id=pupil_id, record=pupil, mentor_name=staff.get(pupil.mentor or ""), subjects=rows, attitude=grids,
         criteria=criteria_rows, skills=skills_status, next_review=due_review, next_meeting=due_meeting,
         last_meeting=max((x.date for x in pupil.meetings), default=None), actions=(),
         exit_ready=active and scheme.exit_when_targets_met and meeting.ready_to_exit(

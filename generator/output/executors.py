@@ -25,7 +25,7 @@ class InProcessExecutor(Executor):
         future: Future[T] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001  # the caller sees it when it asks for the result, as with a pool
+        except BaseException as error:  # the caller sees it when it asks for the result, as with a pool
             future.set_exception(error)
         return future
 

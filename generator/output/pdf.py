@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from generator.output.executors import open_executor
+
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "pdf_identifier": b"mentorsite"}
 """Archival PDF/A-3b, tagged for screen readers; a fixed identifier keeps the bytes reproducible."""
 
@@ -328,6 +330,25 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
                 pending[executor.submit(render_task, task(job, more))] = (job, more, tries + 1)
                 continue
             yield result
+
+
+def render_all(jobs: Iterable[PdfJob], root: Path, css_paths: Iterable[Path], workers: int = 1) -> list[tuple[str, bytes]]:
+    """PDFs outside a build (a subject-access bundle, tests): the build's renderer on a local executor, (dest, bytes) in job order.
+
+    Files the documents embed are read from inside `root` only, as in a build.
+    """
+    todo = list(jobs)
+    css = tuple(p.read_text("utf-8") for p in css_paths)
+
+    def resolve(url: str) -> bytes | None:
+        try:
+            return resolve_url(root, url).read_bytes()
+        except (ValueError, OSError):
+            return None
+
+    with open_executor(workers, initializer=warm_up, tasks=len(todo)) as executor:
+        done = {r.dest: r.data for r in render_documents(executor, todo, css, resolve, css_bundle(css, resolve))}
+    return [(job.dest, done[job.dest]) for job in todo]
 
 
 def digest_files(paths: Iterable[Path]) -> str:

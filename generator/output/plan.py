@@ -8,8 +8,9 @@ made for that audience. One function per audience keeps each list short.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from generator.judge.derive import SchoolFacts
 from generator.output.paperwork_plan import plan_paperwork, staff_documents

@@ -91,10 +91,7 @@ class Staging:
             return False
         _check_rel(rel)
         files = [p for p in sorted(previous.rglob("*")) if p.is_file() and not p.is_symlink()]
-        for path in files:
-            if not self.reuse(f"{rel}/{path.relative_to(previous).as_posix()}", path):
-                return False
-        return True
+        return all(self.reuse(f"{rel}/{path.relative_to(previous).as_posix()}", path) for path in files)
 
     def commit(self) -> None:
         """Swap the staging tree in for the output; the old tree is removed afterwards."""
@@ -123,7 +120,7 @@ class Staging:
             self._lock.close()
             self._lock = None
 
-    def __enter__(self) -> "Staging":
+    def __enter__(self) -> Staging:
         return self
 
     def __exit__(self, kind: Any, value: Any, tb: Any) -> None:

@@ -1,4 +1,5 @@
-"""rules.paperwork: when the policies' paperwork falls due — slips, agreements, missed sessions, surveys, Big Writes, agreed targets, the closing call; pure, `today` is passed in.
+"""rules.paperwork: when the policies' paperwork falls due — slips, agreements, missed sessions, surveys, Big Writes, agreed targets,
+the closing call; pure, `today` is passed in.
 
 Every function takes plain dates and counts and returns a due date (or
 None when nothing is owed), so the dashboard, `mentorsite actions` and the

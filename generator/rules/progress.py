@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 Standing = Literal["above", "on", "below"]
 Pace = Literal["ahead", "on track", "behind"]

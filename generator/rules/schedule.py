@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 DEFAULT_REVIEW_DAYS = 42
 """P2 reviews each mentee about every six weeks; a school sets its own interval in site.yaml."""

@@ -100,7 +100,7 @@ def check(rel_path: str, body: str, body_line: int) -> list[Diagnostic]:
         field = _FIELD.match(match.group(1))
         name = field.group(1) if field else None
         if name not in MERGE_FIELDS:
-            hint = did_you_mean(name, MERGE_FIELDS) if name and "_" != name[:1] and "._" not in name else ""
+            hint = did_you_mean(name, MERGE_FIELDS) if name and name[:1] != "_" and "._" not in name else ""
             problems.append(Diagnostic(rel_path, at(match.start()), "letter.field.unknown",
                                        f"unknown merge field '{_short(text)}'{hint}; {allowed}"))
     if problems:

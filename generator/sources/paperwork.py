@@ -1,4 +1,5 @@
-"""sources.paperwork: the input shapes of the policies' own paperwork (P1–P5) — report cards, surveys, slips, agreements, sessions, review records, criteria wording, Big Writes, the P5 file's records, key dates.
+"""sources.paperwork: the input shapes of the policies' own paperwork (P1–P5) — report cards, surveys, slips, agreements, sessions, review records,
+criteria wording, Big Writes, the P5 file's records, key dates.
 
 It holds shapes only (pydantic, the input boundary). Which features a school
 runs is `scheme.paperwork` in site.yaml; `FEATURE_OF_FIELD` says which

@@ -92,7 +92,8 @@ def check_paperwork(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
     if "reviews" not in off:
         for i, review in enumerate(pupil.reviews):
             if review.next_review is not None and review.next_review <= review.date:
-                bad(("reviews", i, "next_review"), "dates.order", f"reviews[{i + 1}].next_review: {review.next_review} is not after the review on {review.date}")
+                bad(("reviews", i, "next_review"), "dates.order",
+                    f"reviews[{i + 1}].next_review: {review.next_review} is not after the review on {review.date}")
     if "predicted" not in off:
         for subject_id, grade in pupil.predicted.items():
             if subject_ref(("predicted", subject_id), subject_id):

@@ -8,10 +8,12 @@ consistent across files.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -235,7 +237,8 @@ def check_site(site: Site, doc: Located) -> list[Diagnostic]:
             bad(("half_terms", i, "end"), "half_term.dates", f"half_terms[{i + 1}].end: {term.end} is before its start {term.start}")
         if i and term.start <= site.half_terms[i - 1].end:
             bad(("half_terms", i, "start"), "half_term.order",
-                f"half_terms[{i + 1}].start: {term.start} is not after the previous half term's end {site.half_terms[i - 1].end}; list half terms in calendar order")
+                f"half_terms[{i + 1}].start: {term.start} is not after the previous half term's end {site.half_terms[i - 1].end}; "
+                "list half terms in calendar order")
     for name, scale in site.scales.items():
         if not SLUG.match(name):
             bad(("scales", name), "id.slug", f"scales: '{name}' is not a short id of lower-case letters, digits and hyphens", key=True)
@@ -406,7 +409,7 @@ def _check_mentoring(pupil: Pupil, bad: Any) -> list[Diagnostic]:
             f"mentoring.exited_on is set but status is '{m.status}'; set status: exited, or remove exited_on")
     order = [("referred_on", m.referred_on), ("started_on", m.started_on), ("exited_on", m.exited_on)]
     dated = [(name, value) for name, value in order if value is not None]
-    for (first, a), (second, b) in zip(dated, dated[1:]):
+    for (first, a), (second, b) in itertools.pairwise(dated):
         if b < a:
             bad(("mentoring", second), "dates.order", f"mentoring.{second}: {b} is before mentoring.{first} {a}")
     return []
@@ -432,5 +435,15 @@ def slug_problem(rel_path: str, stem: str, what: str) -> list[Diagnostic]:
                        f"file name '{stem}' is not a safe id; rename it using lower-case letters, digits and hyphens")]
 
 
-__all__ = ["Checked", "parse_model", "check_site", "check_pupil", "check_policy", "slug_problem",
-           "LetterMeta", "PolicyMeta", "Pupil", "Site"]
+__all__ = [
+    "Checked",
+    "LetterMeta",
+    "PolicyMeta",
+    "Pupil",
+    "Site",
+    "check_policy",
+    "check_pupil",
+    "check_site",
+    "parse_model",
+    "slug_problem",
+]

@@ -24,6 +24,20 @@ from generator.views.governors import (
 )
 from generator.views.staff import StaffPupil, StaffSite, staff_pupil, staff_site
 
-__all__ = ["GradingKey", "SchoolHeader", "grading_key", "school_header", "FamilyProfile", "family_profile",
-           "GovernorsSite", "Outcomes", "Policy", "governors_site", "policy", "StaffPupil", "StaffSite",
-           "staff_pupil", "staff_site"]
+__all__ = [
+           "FamilyProfile",
+           "GovernorsSite",
+           "GradingKey",
+           "Outcomes",
+           "Policy",
+           "SchoolHeader",
+           "StaffPupil",
+           "StaffSite",
+           "family_profile",
+           "governors_site",
+           "grading_key",
+           "policy",
+           "school_header",
+           "staff_pupil",
+           "staff_site",
+]

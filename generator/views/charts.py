@@ -7,8 +7,8 @@ without JavaScript, prints, and its <title> says in words what it shows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from generator.judge.derive import SubjectRow
 

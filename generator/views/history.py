@@ -1,4 +1,5 @@
-"""views.history: the audit trail as each audience may see it — field-level changes to a pupil's record for staff, commits and changes since approval for a policy; no I/O."""
+"""views.history: the audit trail as each audience may see it — field-level changes to a pupil's record for staff,
+commits and changes since approval for a policy; no I/O."""
 
 from __future__ import annotations
 
