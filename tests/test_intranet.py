@@ -227,6 +227,8 @@ def test_a_failed_index_leaves_the_previous_output_whole(tiny: Path, monkeypatch
     build(tiny, out, jobs=1, as_of=AS_OF)
     before = tree_bytes(out)
     monkeypatch.setattr(search, "executable", lambda: Path("/bin/false"))
+    record = tiny / "pupils" / "ada.yaml"  # an edit, so the staff pages change and the index must be made again
+    record.write_text(record.read_text(encoding="utf-8").replace("first_name: Adaeze", "first_name: Adaora", 1), encoding="utf-8")
     with pytest.raises(search.SearchIndexError, match="Pagefind failed on staff/"):
         build(tiny, out, jobs=1, as_of=AS_OF)
     assert tree_bytes(out) == before

@@ -22,6 +22,7 @@ from generator.views import (
     documents,
     family,
     family_profile,
+    paperwork,
     sheets,
     staff_pupil,
 )
@@ -85,7 +86,9 @@ def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
 
 
 AUDIENCE_VIEWS: dict[str, tuple[type, ...]] = {
-    "families": (family.FamilyProfile, documents.ActionPlan, documents.Letter),
+    "families": (family.FamilyProfile, documents.ActionPlan, documents.Letter,
+                 paperwork.ReportCardSheet, paperwork.ReviewHome, paperwork.AgreementSheet, paperwork.CriteriaSheet,
+                 paperwork.PupilFile, paperwork.KeyDates),
     "governors": (GovernorsSite, governors_views.Policy, documents.GovernorsPack),
 }
 """The only view types a families' or governors' output may be given (staff outputs may be given any view):
