@@ -11,7 +11,7 @@ import random
 import re
 import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
@@ -569,6 +569,7 @@ class FlowDict(dict[str, Any]):
 
 
 _RESOLVER = yaml.resolver.Resolver()
+_resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = _RESOLVER.resolve  # typed: the stubs leave resolve untyped
 _PLAIN = re.compile(r"[^\W_][\w .,;:!?'()/&%+*#-]*(?<![ :])")
 _SCALARS = (int, float, bool, date, type(None))
 _written: dict[str, str] = {}
@@ -578,7 +579,7 @@ _written: dict[str, str] = {}
 def _is_plain(text: str) -> bool:
     """Safe unquoted: ordinary characters, and YAML would read it back as this very string (not a number, date or bool)."""
     return (bool(_PLAIN.fullmatch(text)) and ": " not in text and " #" not in text
-            and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
+            and _resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
 
 
 def _string(text: str, flow: bool) -> str:

@@ -251,7 +251,7 @@ def year_overview(school: SchoolFacts, year: int) -> YearOverview:
         rows.append(ClassRow(p.id, p.display_name, p.record.form, p.record.mentoring.status, p.mentor_name, cells))
     tallies = []
     for index, s in enumerate(subjects):
-        standings = [row.cells[index].standing if row.cells[index] else None for row in rows]
+        standings = [cell.standing if (cell := row.cells[index]) else None for row in rows]
         tallies.append(SubjectTally(s.name, standings.count("above"), standings.count("on"), standings.count("below"),
                                     standings.count(None)))
     criteria: list[CriteriaClass] = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from generator.judge import paperwork
 from generator.rules import attendance, criteria, meeting, schedule, skills
+from generator.rules.attendance import Band
 from generator.rules.progress import (
     Pace,
     Standing,
@@ -57,7 +58,7 @@ class AttitudeRow:
     term_id: str
     term: str
     attendance: float | None
-    attendance_band: attendance.Band | None
+    attendance_band: Band | None  # not attendance.Band: the field above shadows the module here
     colours: tuple[tuple[str, str | None], ...]
     """(field, green|yellow|red|None) in ATTITUDE_FIELDS order."""
 

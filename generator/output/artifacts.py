@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 
@@ -84,9 +84,10 @@ class ViewDigests:
 # --- templates recorded while rendering ----------------------------------------------
 
 _loaded: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("mentorsite_templates_loaded", default=None)
+_Env = TypeVar("_Env", bound=jinja2.Environment)
 
 
-def record_templates(env: jinja2.Environment) -> jinja2.Environment:
+def record_templates(env: _Env) -> _Env:
     """Make `env` note every template it loads, at render time too (Jinja calls `get_template` for
     extends, include and import on each render, and caches the compiled template, not the call)."""
     original = env.get_template

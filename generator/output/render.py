@@ -19,7 +19,7 @@ import hashlib
 import posixpath
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import jinja2
 from jinja2.exceptions import SecurityError
@@ -145,7 +145,7 @@ def check_templates(templates: TemplateSet) -> None:
                               ("shared", ("staff", "governors", "families"))):
         for path in sorted((templates.school / folder).rglob("*.html")):
             name = path.relative_to(templates.school / folder).as_posix()
-            for audience in audiences:
+            for audience in cast("tuple[Audience, ...]", audiences):  # the literal above names only audiences
                 try:
                     envs[audience].get_template(name)
                 except Exception as err:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -28,7 +29,7 @@ SHORT_FORMS: dict[str, JsonSchemaValue] = {
 }
 """Each before-validator in schema.py by name → the extra input shape it turns into the model's own."""
 
-FILES: dict[str, type[schema.BaseModel]] = {"site.schema.json": schema.Site, "pupil.schema.json": schema.Pupil}
+FILES: dict[str, type[BaseModel]] = {"site.schema.json": schema.Site, "pupil.schema.json": schema.Pupil}
 
 
 class _WithShortForms(GenerateJsonSchema):
@@ -41,7 +42,7 @@ class _WithShortForms(GenerateJsonSchema):
         return {"anyOf": [inner, short]}
 
 
-def generate(model: type[schema.BaseModel], name: str) -> dict[str, Any]:
+def generate(model: type[BaseModel], name: str) -> dict[str, Any]:
     out = model.model_json_schema(by_alias=True, mode="validation", schema_generator=_WithShortForms)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://mentorsite.invalid/schemas/{name}", **out}

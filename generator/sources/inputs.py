@@ -6,7 +6,10 @@ records wants the whole list at once.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from generator.sources import letters
 from generator.sources.appearance import check_appearance
@@ -23,6 +26,8 @@ from generator.sources.validate import (
     parse_model,
     slug_problem,
 )
+
+_T = TypeVar("_T")
 
 
 def rel(root: Path, path: Path) -> str:
@@ -104,7 +109,7 @@ def load_school(root: Path, cache: RecordCache | None = None) -> Checked:
             if hit is not None and (hit.upn is None or upns.setdefault(hit.upn, rel_path) == rel_path):
                 pupils[path.stem] = hit  # valid before with this site.yaml; its per-file checks cannot have changed
                 continue
-        doc = None if outside else _attempt(lambda path=path, rel_path=rel_path: load_yaml(path, rel_path), problems)
+        doc = None if outside else _attempt(functools.partial(load_yaml, path, rel_path), problems)
         if doc is None:
             continue
         record, found = parse_model(Pupil, doc, "pupil")
@@ -179,7 +184,7 @@ def _markdown_dir(root: Path, folder: str, model: type[PolicyMeta] | type[Letter
         problems += _name_problem(root, path, rel_path, area)
         outside = _outside(root, path, rel_path)
         problems += outside
-        source = None if outside else _attempt(lambda path=path, rel_path=rel_path: load_markdown(path, rel_path), problems)
+        source = None if outside else _attempt(functools.partial(load_markdown, path, rel_path), problems)
         if source is None:
             continue
         meta, errors = parse_model(model, source.meta, area)
@@ -193,7 +198,7 @@ def _markdown_dir(root: Path, folder: str, model: type[PolicyMeta] | type[Letter
     return found
 
 
-def _attempt(load: callable[[], Located], problems: list[Diagnostic]):  # type: ignore[valid-type]
+def _attempt(load: Callable[[], _T], problems: list[Diagnostic]) -> _T | None:
     """Run a loader, turning its `InvalidInput` into collected problems."""
     try:
         return load()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import jinja2
 from jinja2 import nodes
@@ -145,7 +146,14 @@ def _dotted(node: nodes.Node) -> str | None:
     return None
 
 
-def compile_letters(letters: Mapping[str, tuple[object, ...]]) -> dict[str, LetterTemplate]:
+class _Titled(Protocol):
+    """A letter's front matter as compile_letters reads it (schema.LetterMeta)."""
+
+    @property
+    def title(self) -> str: ...
+
+
+def compile_letters(letters: Mapping[str, tuple[_Titled, str] | tuple[_Titled, str, int]]) -> dict[str, LetterTemplate]:
     """Each letter's body as a sandboxed template, keyed by slug; raises InvalidInput if one holds more than merge fields.
 
     Validation has already run `check` on every letter; checking again here
@@ -155,7 +163,7 @@ def compile_letters(letters: Mapping[str, tuple[object, ...]]) -> dict[str, Lett
     problems: list[Diagnostic] = []
     for slug, entry in sorted(letters.items()):
         meta, body = entry[0], str(entry[1])
-        body_line = int(entry[2]) if len(entry) > 2 else 1  # type: ignore[call-overload]
+        body_line = int(entry[2]) if len(entry) > 2 else 1
         found = check(f"content/letters/{slug}.md", body, body_line)
         problems += found
         if not found:

@@ -201,12 +201,13 @@ def _measure(text: str, rel_path: str, line_offset: int) -> None:
     libyaml's composer would overflow the C stack on it.
     """
     depth = nodes = 0
-    first_too_deep: yaml.Mark | None = None
+    first_too_deep: yaml.Mark | yaml._yaml.Mark | None = None  # CSafeLoader's events carry libyaml's Mark
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
             nodes += 1
             if nodes > MAX_NODES:
                 mark = event.start_mark
+                assert mark is not None  # the parser marks every event
                 raise InvalidInput([_diag(rel_path, mark.line + 1 + line_offset, mark.column + 1, "yaml.too_big",
                                           f"the file holds more than {MAX_NODES:,} values; a record is never this large — "
                                           "is this the right file?")])

@@ -10,6 +10,7 @@ import functools
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import markdown
 import nh3
@@ -183,7 +184,7 @@ def _tab_tables(lines: list[str]) -> list[str]:
     return out
 
 
-def _flatten(tokens: list[dict]) -> list[Heading]:
+def _flatten(tokens: list[dict[str, Any]]) -> list[Heading]:
     out: list[Heading] = []
     for token in tokens:
         out.append(Heading(int(token["level"]), str(token["id"]), _text(str(token["name"]))))

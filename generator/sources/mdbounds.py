@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from markdown import Markdown  # type: ignore[import-untyped]
-from markdown.extensions import Extension  # type: ignore[import-untyped]
-from markdown.treeprocessors import Treeprocessor  # type: ignore[import-untyped]
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 MAX_DEPTH = 32
 """Elements nest at most this deep in converted text: deeper levels become their text (no policy needs 32 nested lists)."""
@@ -102,7 +102,7 @@ def _charge(processor: Any, budget: _Budget) -> None:
     of its length. The budget is SCAN_PER_CHARACTER times the input: links
     in any real document cost a few times their own length.
     """
-    from markdown.inlinepatterns import ReferenceInlineProcessor  # type: ignore[import-untyped]
+    from markdown.inlinepatterns import ReferenceInlineProcessor
 
     get_text: Callable[..., Any] = processor.getText
     get_link: Callable[..., Any] = processor.getLink

@@ -154,25 +154,41 @@ class AttendanceScheme(Strict):
     severe_missed_percent: float = Field(default=50.0, gt=0, le=100)
 
 
+def _lowered_only_by() -> list[StaffRole]:
+    return ["slt"]
+
+
 class TargetRules(Strict):
     """P5: a target is raised when exceeded; lowered only by SLT and never below the FFT estimate."""
 
-    lowered_only_by: list[StaffRole] = Field(default_factory=lambda: ["slt"])
+    lowered_only_by: list[StaffRole] = Field(default_factory=_lowered_only_by)
     floor: Literal["fft", "none"] = "fft"
 
 
 StandingName = Literal["above", "on", "below"]
 
 
+def _meeting_kinds() -> list[Literal["one-to-one", "review", "parents", "group"]]:
+    return ["one-to-one", "review"]
+
+
+def _standing_colours() -> dict[StandingName, Colour]:
+    return {"above": "green", "on": "yellow", "below": "red"}
+
+
+def _attitude_labels() -> dict[Colour, str]:
+    return {"green": "Good", "yellow": "Acceptable", "red": "Concern"}
+
+
 class Scheme(Strict):
     review_every_days: int | None = Field(default=42, ge=1, le=MAX_INTERVAL_DAYS)
     meet_every_days: int | None = Field(default=None, ge=1, le=MAX_INTERVAL_DAYS)
-    meeting_kinds: list[Literal["one-to-one", "review", "parents", "group"]] = Field(default_factory=lambda: ["one-to-one", "review"])
+    meeting_kinds: list[Literal["one-to-one", "review", "parents", "group"]] = Field(default_factory=_meeting_kinds)
     weekly_log: WeeklyLogScheme | None = None
     expected_steps_per_year: float | None = Field(default=None, gt=0, le=100)
     attendance: AttendanceScheme = Field(default_factory=AttendanceScheme)
-    standing_colours: dict[StandingName, Colour] = Field(default_factory=lambda: {"above": "green", "on": "yellow", "below": "red"})
-    attitude_labels: dict[Colour, ShortText] = Field(default_factory=lambda: {"green": "Good", "yellow": "Acceptable", "red": "Concern"})
+    standing_colours: dict[StandingName, Colour] = Field(default_factory=_standing_colours)
+    attitude_labels: dict[Colour, ShortText] = Field(default_factory=_attitude_labels)
     targets: TargetRules = Field(default_factory=TargetRules)
     criteria: CriteriaScheme | None = None
     basic_skills: BasicSkillsScheme | None = None

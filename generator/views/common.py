@@ -46,4 +46,4 @@ class GradingKey:
 
 def grading_key(school: SchoolFacts) -> GradingKey:
     scheme = school.site.scheme
-    return GradingKey(dict(scheme.standing_colours), dict(scheme.attitude_labels))
+    return GradingKey(dict(scheme.standing_colours.items()), dict(scheme.attitude_labels.items()))  # items(): str keys from Literal ones

@@ -11,6 +11,7 @@ documents about many pupils (register, caseloads, progress meeting) are in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def target_chart(subjects: tuple[SubjectRow, ...]) -> TargetChart | None:
     judged = [r for r in subjects if r.standing and r.latest is not None and r.target is not None]
     if not judged:
         return None
-    gaps = [r.scale.index(r.latest) - r.scale.index(r.target) for r in judged]  # type: ignore[arg-type]
+    gaps = [r.scale.index(r.latest) - r.scale.index(r.target) for r in judged]
     reach = max(2, *(abs(g) for g in gaps))
     axis = CHART_WIDTH / 2
     unit = (CHART_WIDTH / 2 - 4) / reach
@@ -289,11 +290,15 @@ class GovernorsPack:
 _ID = re.compile(r'(<h[1-6][^>]*\bid=")([^"]+)(")')
 
 
+def _prefixed(prefix: str, m: re.Match[str]) -> str:
+    return f"{m.group(1)}{prefix}-{m.group(2)}{m.group(3)}"
+
+
 def governors_pack(site: GovernorsSite) -> GovernorsPack:
     items = []
     for p in site.policies:
         anchor = f"policy-{p.slug}"
-        html = _ID.sub(lambda m, prefix=anchor: f"{m.group(1)}{prefix}-{m.group(2)}{m.group(3)}", str(p.html))
+        html = _ID.sub(functools.partial(_prefixed, anchor), str(p.html))
         items.append(PackPolicy(anchor, p, Markup(html)))  # the policy's HTML was sanitised by markup; only ids changed
     return GovernorsPack(site.header, tuple(items), site.outcomes)
 
