@@ -194,3 +194,26 @@ def test_readme_table_covers_every_policy_heading_and_names_real_tests(example: 
             elif kind == "T":
                 files = " ".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
                 assert f"def {name}(" in files, name
+
+
+def test_p5_profile_colours_every_half_term_with_a_symbol(built: Built) -> None:
+    """P5: six half-term columns, each grade judged against the target (▲ ● ▼ and green/yellow/red), not only the latest."""
+    import datetime as dt
+
+    from generator.build import check, derive
+    from generator.views.family import family_profile
+
+    text = _read(built("p5-assertive") / "families" / "h01" / "profile.pdf")
+    assert "Subject Target Autumn 1 Autumn 2 Spring 1 Spring 2 Summer 1 Summer 2" in text
+    # h01 has grades in Autumn 1 and Autumn 2: maths below target in both, English and science on target in both
+    assert "Mathematics St 3 ready ▼ St 2 emerging ▼ St 2 developing – – – –" in text
+    assert "English St 3 emerging ● St 3 emerging ● St 3 emerging – – – –" in text
+    assert "Science 3C ● 3C ● 3C – – – –" in text
+
+    root = REPO / "examples" / "p5-assertive"
+    school = derive(root, check(root), dt.date(2026, 11, 20))
+    profile = family_profile(school, next(p for p in school.pupils if p.id == "h01"))
+    maths = next(s for s in profile.subjects if s.subject == "Mathematics")
+    assert [(c.grade, c.standing, c.colour) for c in maths.cells[:3]] == [
+        ("St 2 emerging", "below", "red"), ("St 2 developing", "below", "red"), (None, None, None)]
+    assert len(profile.terms) == 6 and all(len(s.cells) == 6 for s in profile.subjects)
