@@ -191,3 +191,47 @@ def test_due_paperwork_lists_tuples_with_stable_codes(make_school: MakeSchool) -
                      ("cal", "bigwrite.missing", D(2026, 10, 15)), ("cal", "session.missed", D(2026, 11, 12)),
                      ("cal", "slip.waiting", D(2026, 11, 21))]
     assert {code for _pid, code, _due, _text in rows} <= set(rules.CODES)
+
+
+# --- P1: group mentoring plans (site.yaml, staff only) ------------------------------------------------------------
+
+GROUP_PLAN = """    group_plans:
+      - id: writing
+        name: Writing group
+        mentor: {mentor}
+        members: [ada, {member}, bex, ada]
+        targets: [Plan before writing]
+        sessions:
+          - {{date: 2026-11-03, what: Planning, absent: [{absent}]}}
+"""
+
+
+def test_group_plans_validate_members_mentor_and_absences_located(make_school: MakeSchool) -> None:
+    """P1: members must be pupils (once each), the mentor a member of staff, an absentee a member; each error at its line."""
+    site = _site(True) + GROUP_PLAN.format(mentor="nobody", member="zed", absent="cal")
+    root = make_school({"site.yaml": site})
+    with pytest.raises(InvalidInput) as err:
+        check(root)
+    lines = [d.format() for d in err.value.diagnostics]
+    text = site.splitlines()
+    base = len(text) - len(GROUP_PLAN.splitlines())
+
+    def at(line: int, token: str, nth: int = 1) -> str:
+        """'site.yaml:L:C' of the nth `token` on the plan's line `line` (1 = '- id: writing')."""
+        col = -1
+        for _ in range(nth):
+            col = text[base + line].index(token, col + 1)
+        return f"site.yaml:{base + line + 1}:{col + 1}"
+
+    assert lines == [
+        f"{at(3, 'nobody')}: scheme.paperwork.group_plans[1].mentor: 'nobody' is not on the staff list in site.yaml; "
+        "expected 'mentor-a', 'mentor-b' or 'head' [site.group.mentor]",
+        f"{at(4, 'zed')}: scheme.paperwork.group_plans[1].members[2]: 'zed' is not a pupil (no pupils/zed.yaml) "
+        "[site.group.member]",
+        f"{at(4, 'ada', 2)}: scheme.paperwork.group_plans[1].members[4]: 'ada' is listed twice [site.group.member]",
+        f"{at(7, 'cal')}: scheme.paperwork.group_plans[1].sessions[1].absent[1]: 'cal' is not a member of the group "
+        "[site.group.absent]",
+    ]
+    ok = _site(True) + GROUP_PLAN.format(mentor="mentor-a", member="cal", absent="cal").replace(", ada]", "]")
+    (root / "site.yaml").write_text(ok, encoding="utf-8")
+    assert check(root).site.scheme.paperwork.group_plans[0].members == ["ada", "cal", "bex"]

@@ -93,6 +93,14 @@ DOCUMENTS = [
     ("p5-assertive", "staff/pupils/h01/mentoring-file.pdf",
      ["Awards, records, IEP and risk assessment", "IEP (restricted)", "Risk assessment", "Big Write", "Criteria and performance",
       "Basic skills: the last tests", "St 2 developing"], []),
+    ("p1-assessment-points", "staff/groups/longer-answers.pdf",
+     ["Group mentoring plan: Longer written answers group", "Mentor: Mrs G. Penhale", "3 members", "Leila Farrant 9 9F",
+      "Priya Jessop 8 8J", "Harvey Dunmore 10 10D", "Plan a six-mark answer in five minutes before writing it",
+      "Model a plan together, then plan alone and compare", "absent: Harvey Dunmore", "staff only"], []),
+    ("p1-assessment-points", "staff/pupils/p04/mentoring-file.pdf",
+     ["Group mentoring", "Longer written answers group · run by Mrs G. Penhale · with Leila Farrant, Priya Jessop, Harvey Dunmore",
+      "Evidence in every paragraph (absent)"], []),
+    ("p1-assessment-points", "staff/pupils/p09/index.html", ["Group mentoring plan: Longer written answers group"], []),
     # what the examples showed before issue 14, so each README row names a test
     ("p1-assessment-points", "families/p05/profile.pdf", ["ARR 1 (October)", "ARR 2 (November)", "Progress against targets"], []),
     ("p1-assessment-points", "families/p06/action-plan.pdf", ["Maths revision session on Tuesdays", "Coursework and exam dates"], []),
@@ -217,3 +225,17 @@ def test_p5_profile_colours_every_half_term_with_a_symbol(built: Built) -> None:
     assert [(c.grade, c.standing, c.colour) for c in maths.cells[:3]] == [
         ("St 2 emerging", "below", "red"), ("St 2 developing", "below", "red"), (None, None, None)]
     assert len(profile.terms) == 6 and all(len(s.cells) == 6 for s in profile.subjects)
+
+
+def test_p1_group_plan_is_staff_only(built: Built) -> None:
+    """P1: the group plan names its members to each other, so no families' or governors' output holds any of it."""
+    out = built("p1-assessment-points")
+    assert (out / "staff" / "groups" / "longer-answers.pdf").is_file()
+    page = (out / "staff" / "pupils" / "p05" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../groups/longer-answers.pdf"' in page
+    assert 'href="../../groups/' not in (out / "staff" / "pupils" / "p06" / "index.html").read_text(encoding="utf-8")  # not a member
+    public = [p for folder in ("families", "governors") for p in (out / folder).rglob("*") if p.suffix in (".pdf", ".html")]
+    assert public
+    secrets = ("Longer written answers", "Plan a six-mark answer", "Model a plan together", "Evidence in every paragraph")
+    assert [(p.name, s) for p in public for s in secrets if s in _read(p)] == []
+    assert not list((out / "families").rglob("*group*"))
