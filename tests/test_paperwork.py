@@ -235,3 +235,44 @@ def test_group_plans_validate_members_mentor_and_absences_located(make_school: M
     ok = _site(True) + GROUP_PLAN.format(mentor="mentor-a", member="cal", absent="cal").replace(", ada]", "]")
     (root / "site.yaml").write_text(ok, encoding="utf-8")
     assert check(root).site.scheme.paperwork.group_plans[0].members == ["ada", "cal", "bex"]
+
+
+# --- P2: the annual programme evaluation (staff analysis, aggregate only) -------------------------------------------
+
+def _surveyed(before: str, after: str) -> str:
+    return _pupil(f"""surveys:
+  before:
+    sent_on: 2026-09-08
+    ratings: [{{by: English, returned_on: 2026-09-14, scores: {before}}}]
+  after:
+    sent_on: 2026-11-09
+    ratings: [{{by: English, returned_on: 2026-11-12, scores: {after}}}]
+""")
+
+
+@pytest.mark.parametrize("suppress_below, before_only, shown", [(5, False, True), (7, False, False), (5, True, False)],
+                         ids=["shown", "under-threshold", "difference-of-one"])
+def test_programme_evaluation_counts_pupils_through_the_disclosure_rule(make_school: MakeSchool, suppress_below: int,
+                                                                        before_only: bool, shown: bool) -> None:
+    """P2: returned surveys counted in pupils and the average change shown only when the count passes rules.disclosure."""
+    from generator.build import derive
+    from generator.judge.evaluation import programme_evaluation
+
+    files: dict[str, str | None] = {"site.yaml": _site(True) + f"disclosure: {{suppress_below: {suppress_below}}}\n"}
+    files |= {f"pupils/s{i}.yaml": _surveyed("[2, 2, 3]", "[3, 4, 3]") for i in range(1, 6)}
+    files["pupils/s6.yaml"] = _surveyed("[1, 2, 3]", "[3, 4, 3]")
+    files |= {f"pupils/n{i}.yaml": _pupil("") for i in range(1, 3)}  # five pupils without surveys with ada, bex, cal
+    if before_only:  # one pupil more with only the "before" back: 7 − 6 would single them out
+        files["pupils/s7.yaml"] = _pupil("surveys:\n  before:\n    sent_on: 2026-09-08\n"
+                                         "    ratings: [{by: English, returned_on: 2026-09-14, scores: [1, 1, 1]}]\n")
+    root = make_school(files)
+    ev = programme_evaluation(derive(root, check(root), D(2026, 11, 20)))
+    assert ev is not None
+    if shown:
+        assert (ev.before_returned, ev.both_returned) == (6, 6)
+        assert [(s.before, s.after, s.change) for s in ev.statements] == [(1.8, 3.0, 1.2), (2.0, 4.0, 2.0), (3.0, 3.0, 0.0)]
+        assert ev.overall_change == 1.1
+    elif before_only:  # "before" is shown (7), so "both" (6) is withheld, and every average with it
+        assert (ev.before_returned, ev.both_returned, ev.statements, ev.overall_change) == (7, None, (), None)
+    else:  # six pupils are fewer than seven: neither count nor any average over them
+        assert (ev.before_returned, ev.both_returned, ev.statements, ev.overall_change) == (None, None, (), None)

@@ -101,6 +101,9 @@ DOCUMENTS = [
      ["Group mentoring", "Longer written answers group · run by Mrs G. Penhale · with Leila Farrant, Priya Jessop, Harvey Dunmore",
       "Evidence in every paragraph (absent)"], []),
     ("p1-assessment-points", "staff/pupils/p09/index.html", ["Group mentoring plan: Longer written answers group"], []),
+    ("p2-learning-mentors", "staff/analysis/index.html",
+     ["Programme evaluation: attitude surveys before and after", '"Before" surveys returned 7 pupils',
+      "Before and after both returned fewer than 5 pupils (not shown)", "No averages are shown"], ["Average change over every statement"]),
     # what the examples showed before issue 14, so each README row names a test
     ("p1-assessment-points", "families/p05/profile.pdf", ["ARR 1 (October)", "ARR 2 (November)", "Progress against targets"], []),
     ("p1-assessment-points", "families/p06/action-plan.pdf", ["Maths revision session on Tuesdays", "Coursework and exam dates"], []),
