@@ -191,3 +191,88 @@ def test_due_paperwork_lists_tuples_with_stable_codes(make_school: MakeSchool) -
                      ("cal", "bigwrite.missing", D(2026, 10, 15)), ("cal", "session.missed", D(2026, 11, 12)),
                      ("cal", "slip.waiting", D(2026, 11, 21))]
     assert {code for _pid, code, _due, _text in rows} <= set(rules.CODES)
+
+
+# --- P1: group mentoring plans (site.yaml, staff only) ------------------------------------------------------------
+
+GROUP_PLAN = """    group_plans:
+      - id: writing
+        name: Writing group
+        mentor: {mentor}
+        members: [ada, {member}, bex, ada]
+        targets: [Plan before writing]
+        sessions:
+          - {{date: 2026-11-03, what: Planning, absent: [{absent}]}}
+"""
+
+
+def test_group_plans_validate_members_mentor_and_absences_located(make_school: MakeSchool) -> None:
+    """P1: members must be pupils (once each), the mentor a member of staff, an absentee a member; each error at its line."""
+    site = _site(True) + GROUP_PLAN.format(mentor="nobody", member="zed", absent="cal")
+    root = make_school({"site.yaml": site})
+    with pytest.raises(InvalidInput) as err:
+        check(root)
+    lines = [d.format() for d in err.value.diagnostics]
+    text = site.splitlines()
+    base = len(text) - len(GROUP_PLAN.splitlines())
+
+    def at(line: int, token: str, nth: int = 1) -> str:
+        """'site.yaml:L:C' of the nth `token` on the plan's line `line` (1 = '- id: writing')."""
+        col = -1
+        for _ in range(nth):
+            col = text[base + line].index(token, col + 1)
+        return f"site.yaml:{base + line + 1}:{col + 1}"
+
+    assert lines == [
+        f"{at(3, 'nobody')}: scheme.paperwork.group_plans[1].mentor: 'nobody' is not on the staff list in site.yaml; "
+        "expected 'mentor-a', 'mentor-b' or 'head' [site.group.mentor]",
+        f"{at(4, 'zed')}: scheme.paperwork.group_plans[1].members[2]: 'zed' is not a pupil (no pupils/zed.yaml) "
+        "[site.group.member]",
+        f"{at(4, 'ada', 2)}: scheme.paperwork.group_plans[1].members[4]: 'ada' is listed twice [site.group.member]",
+        f"{at(7, 'cal')}: scheme.paperwork.group_plans[1].sessions[1].absent[1]: 'cal' is not a member of the group "
+        "[site.group.absent]",
+    ]
+    ok = _site(True) + GROUP_PLAN.format(mentor="mentor-a", member="cal", absent="cal").replace(", ada]", "]")
+    (root / "site.yaml").write_text(ok, encoding="utf-8")
+    assert check(root).site.scheme.paperwork.group_plans[0].members == ["ada", "cal", "bex"]
+
+
+# --- P2: the annual programme evaluation (staff analysis, aggregate only) -------------------------------------------
+
+def _surveyed(before: str, after: str) -> str:
+    return _pupil(f"""surveys:
+  before:
+    sent_on: 2026-09-08
+    ratings: [{{by: English, returned_on: 2026-09-14, scores: {before}}}]
+  after:
+    sent_on: 2026-11-09
+    ratings: [{{by: English, returned_on: 2026-11-12, scores: {after}}}]
+""")
+
+
+@pytest.mark.parametrize("suppress_below, before_only, shown", [(5, False, True), (7, False, False), (5, True, False)],
+                         ids=["shown", "under-threshold", "difference-of-one"])
+def test_programme_evaluation_counts_pupils_through_the_disclosure_rule(make_school: MakeSchool, suppress_below: int,
+                                                                        before_only: bool, shown: bool) -> None:
+    """P2: returned surveys counted in pupils and the average change shown only when the count passes rules.disclosure."""
+    from generator.build import derive
+    from generator.judge.evaluation import programme_evaluation
+
+    files: dict[str, str | None] = {"site.yaml": _site(True) + f"disclosure: {{suppress_below: {suppress_below}}}\n"}
+    files |= {f"pupils/s{i}.yaml": _surveyed("[2, 2, 3]", "[3, 4, 3]") for i in range(1, 6)}
+    files["pupils/s6.yaml"] = _surveyed("[1, 2, 3]", "[3, 4, 3]")
+    files |= {f"pupils/n{i}.yaml": _pupil("") for i in range(1, 3)}  # five pupils without surveys with ada, bex, cal
+    if before_only:  # one pupil more with only the "before" back: 7 − 6 would single them out
+        files["pupils/s7.yaml"] = _pupil("surveys:\n  before:\n    sent_on: 2026-09-08\n"
+                                         "    ratings: [{by: English, returned_on: 2026-09-14, scores: [1, 1, 1]}]\n")
+    root = make_school(files)
+    ev = programme_evaluation(derive(root, check(root), D(2026, 11, 20)))
+    assert ev is not None
+    if shown:
+        assert (ev.before_returned, ev.both_returned) == (6, 6)
+        assert [(s.before, s.after, s.change) for s in ev.statements] == [(1.8, 3.0, 1.2), (2.0, 4.0, 2.0), (3.0, 3.0, 0.0)]
+        assert ev.overall_change == 1.1
+    elif before_only:  # "before" is shown (7), so "both" (6) is withheld, and every average with it
+        assert (ev.before_returned, ev.both_returned, ev.statements, ev.overall_change) == (7, None, (), None)
+    else:  # six pupils are fewer than seven: neither count nor any average over them
+        assert (ev.before_returned, ev.both_returned, ev.statements, ev.overall_change) == (None, None, (), None)

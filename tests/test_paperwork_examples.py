@@ -93,6 +93,17 @@ DOCUMENTS = [
     ("p5-assertive", "staff/pupils/h01/mentoring-file.pdf",
      ["Awards, records, IEP and risk assessment", "IEP (restricted)", "Risk assessment", "Big Write", "Criteria and performance",
       "Basic skills: the last tests", "St 2 developing"], []),
+    ("p1-assessment-points", "staff/groups/longer-answers.pdf",
+     ["Group mentoring plan: Longer written answers group", "Mentor: Mrs G. Penhale", "3 members", "Leila Farrant 9 9F",
+      "Priya Jessop 8 8J", "Harvey Dunmore 10 10D", "Plan a six-mark answer in five minutes before writing it",
+      "Model a plan together, then plan alone and compare", "absent: Harvey Dunmore", "staff only"], []),
+    ("p1-assessment-points", "staff/pupils/p04/mentoring-file.pdf",
+     ["Group mentoring", "Longer written answers group · run by Mrs G. Penhale · with Leila Farrant, Priya Jessop, Harvey Dunmore",
+      "Evidence in every paragraph (absent)"], []),
+    ("p1-assessment-points", "staff/pupils/p09/index.html", ["Group mentoring plan: Longer written answers group"], []),
+    ("p2-learning-mentors", "staff/analysis/index.html",
+     ["Programme evaluation: attitude surveys before and after", '"Before" surveys returned 7 pupils',
+      "Before and after both returned fewer than 5 pupils (not shown)", "No averages are shown"], ["Average change over every statement"]),
     # what the examples showed before issue 14, so each README row names a test
     ("p1-assessment-points", "families/p05/profile.pdf", ["ARR 1 (October)", "ARR 2 (November)", "Progress against targets"], []),
     ("p1-assessment-points", "families/p06/action-plan.pdf", ["Maths revision session on Tuesdays", "Coursework and exam dates"], []),
@@ -194,3 +205,40 @@ def test_readme_table_covers_every_policy_heading_and_names_real_tests(example: 
             elif kind == "T":
                 files = " ".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
                 assert f"def {name}(" in files, name
+
+
+def test_p5_profile_colours_every_half_term_with_a_symbol(built: Built) -> None:
+    """P5: six half-term columns, each grade judged against the target (▲ ● ▼ and green/yellow/red), not only the latest."""
+    import datetime as dt
+
+    from generator.build import check, derive
+    from generator.views.family import family_profile
+
+    text = _read(built("p5-assertive") / "families" / "h01" / "profile.pdf")
+    assert "Subject Target Autumn 1 Autumn 2 Spring 1 Spring 2 Summer 1 Summer 2" in text
+    # h01 has grades in Autumn 1 and Autumn 2: maths below target in both, English and science on target in both
+    assert "Mathematics St 3 ready ▼ St 2 emerging ▼ St 2 developing – – – –" in text
+    assert "English St 3 emerging ● St 3 emerging ● St 3 emerging – – – –" in text
+    assert "Science 3C ● 3C ● 3C – – – –" in text
+
+    root = REPO / "examples" / "p5-assertive"
+    school = derive(root, check(root), dt.date(2026, 11, 20))
+    profile = family_profile(school, next(p for p in school.pupils if p.id == "h01"))
+    maths = next(s for s in profile.subjects if s.subject == "Mathematics")
+    assert [(c.grade, c.standing, c.colour) for c in maths.cells[:3]] == [
+        ("St 2 emerging", "below", "red"), ("St 2 developing", "below", "red"), (None, None, None)]
+    assert len(profile.terms) == 6 and all(len(s.cells) == 6 for s in profile.subjects)
+
+
+def test_p1_group_plan_is_staff_only(built: Built) -> None:
+    """P1: the group plan names its members to each other, so no families' or governors' output holds any of it."""
+    out = built("p1-assessment-points")
+    assert (out / "staff" / "groups" / "longer-answers.pdf").is_file()
+    page = (out / "staff" / "pupils" / "p05" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../groups/longer-answers.pdf"' in page
+    assert 'href="../../groups/' not in (out / "staff" / "pupils" / "p06" / "index.html").read_text(encoding="utf-8")  # not a member
+    public = [p for folder in ("families", "governors") for p in (out / folder).rglob("*") if p.suffix in (".pdf", ".html")]
+    assert public
+    secrets = ("Longer written answers", "Plan a six-mark answer", "Model a plan together", "Evidence in every paragraph")
+    assert [(p.name, s) for p in public for s in secrets if s in _read(p)] == []
+    assert not list((out / "families").rglob("*group*"))

@@ -66,6 +66,15 @@ def _plant_paperwork(root: Path, planted: dict[str, dict[str, list[str]]]) -> No
         "predicted_grades": True, "target_setting": True, "self_assessment": True, "pupil_file": True, "file_records": True,
         "exit_plans": True, "criteria_wording": {"M1.01": "I can add two numbers", "M1.02": "I can halve a number"},
         "key_dates": [{"date": dt.date(2027, 5, 10), "what": "Exams begin", "kind": "exam"}]}
+    # P1's group plans are staff only, every field of them: a canary in each, the whole school as members
+    members = sorted(p.stem for p in (root / "pupils").glob("*.yaml"))
+    group = ["QGroupName", "QGroupTarget", "QGroupStrategy", "QGroupSession"]
+    site["scheme"]["paperwork"]["group_plans"] = [{
+        "id": "canary-group", "name": group[0], "mentor": site["staff"][0]["id"], "members": members,
+        "targets": [group[1]], "strategies": [group[2]],
+        "sessions": [{"date": dt.date(2026, 11, 3), "what": group[3], "absent": members[:1]}]}]
+    for pid in members:
+        planted[pid]["staff"] += group
     site_path.write_text(yaml.safe_dump(site, sort_keys=False, allow_unicode=True), encoding="utf-8")
     for path in sorted((root / "pupils").glob("*.yaml")):
         pid, record = path.stem, yaml.safe_load(path.read_text(encoding="utf-8"))

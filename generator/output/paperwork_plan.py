@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.judge.derive import PupilFacts, SchoolFacts
 from generator.views import paperwork as papers
+from generator.views.groups import group_plans, groups_of
 
 Add = Callable[..., None]
 
@@ -29,6 +30,14 @@ def plan_paperwork(add: Add, school: SchoolFacts) -> None:
         _maybe(add, f"{base}/key-dates.pdf", "key-dates.html", "dates", papers.key_dates(school, facts))
         for name, template, _label, view in staff_documents(school, facts):
             add(f"staff/pupils/{facts.id}/{name}", template, doc=view)
+    for group in group_plans(school):  # P1: staff only, one PDF per group, linked from each member's page
+        add(f"staff/groups/{group.id}.pdf", "print/group-plan.html", doc=group)
+
+
+def group_links(school: SchoolFacts, facts: PupilFacts) -> tuple[tuple[str, str, str], ...]:
+    """Links from a member's staff page to their groups' plans: (relative path, template, link text)."""
+    return tuple((f"../../groups/{g.id}.pdf", "print/group-plan.html", f"Group mentoring plan: {g.name}")
+                 for g in groups_of(school, facts.id))
 
 
 def staff_documents(school: SchoolFacts, facts: PupilFacts) -> list[tuple[str, str, str, Any]]:

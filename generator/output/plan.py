@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.judge.derive import SchoolFacts
-from generator.output.paperwork_plan import plan_paperwork, staff_documents
+from generator.output.paperwork_plan import group_links, plan_paperwork, staff_documents
 from generator.output.render import Audience
 from generator.sources.letters import LetterTemplate
 from generator.views import (
@@ -117,7 +117,7 @@ def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite, trails: Mapping[
     beside = (("mentoring-file.pdf", "print/mentoring-file.html", "Mentoring file"),)
     for facts in school.pupils:
         view = staff_pupil(school, facts, trails.get(facts.id))
-        paper_docs = tuple((n, t, label) for n, t, label, _v in staff_documents(school, facts))
+        paper_docs = tuple((n, t, label) for n, t, label, _v in staff_documents(school, facts)) + group_links(school, facts)
         add(f"staff/pupils/{facts.id}/index.html", "pupil.html", pupil=view, documents=beside + paper_docs)
         for name, template, _label in beside:
             add(f"staff/pupils/{facts.id}/{name}", template, pupil=view, file=mentoring_file(school, facts))

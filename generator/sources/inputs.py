@@ -16,7 +16,7 @@ from generator.sources.appearance import check_appearance
 from generator.sources.cache import RecordCache
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 from generator.sources.load import Located, load_markdown, load_yaml
-from generator.sources.paperwork_checks import check_paperwork
+from generator.sources.paperwork_checks import check_group_plans, check_paperwork
 from generator.sources.schema import LetterMeta, PolicyMeta, Pupil, Site
 from generator.sources.validate import (
     Checked,
@@ -124,6 +124,9 @@ def load_school(root: Path, cache: RecordCache | None = None) -> Checked:
             if cache is not None and data is not None and site is not None and known == len(problems):
                 cache.put(rel_path, data, site_doc_key, record)
 
+    if site is not None and site_doc is not None and site.scheme.paperwork.group_plans:
+        stems = {p.stem for p in pupil_dir.glob("*.yaml")} if pupil_dir.is_dir() else set()
+        problems += check_group_plans(site, site_doc, stems)
     policies = _markdown_dir(root, "content/policies", PolicyMeta, "policy", problems)
     letters = _markdown_dir(root, "content/letters", LetterMeta, "letter", problems)
     if problems:

@@ -104,6 +104,29 @@ class KeyDate(Strict):
     """Year groups it concerns; empty means every year."""
 
 
+class GroupSession(Strict):
+    """P1: one meeting of a mentoring group. Staff only."""
+
+    date: dt.date
+    what: ShortText
+    absent: list[str] = Field(default_factory=list, max_length=60)
+    """Members (pupil ids) who missed it."""
+
+
+class GroupPlan(Strict):
+    """P1: a group mentoring plan, a record of its own shared by its members. Staff only: never in families/ or governors/."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="a short id such as 'writing'; the PDF is staff/groups/<id>.pdf")
+    name: ShortText
+    mentor: str
+    """A staff id from site.yaml."""
+    members: list[str] = Field(min_length=1, max_length=60)
+    """Pupil ids (the names of files in pupils/)."""
+    targets: list[ShortText] = Field(default_factory=list, max_length=20)
+    strategies: list[ShortText] = Field(default_factory=list, max_length=20)
+    sessions: list[GroupSession] = Field(default_factory=list, max_length=200)
+
+
 class PaperworkScheme(Strict):
     """Which of the policies' paperwork a school runs; every block is off until written here."""
 
@@ -133,6 +156,8 @@ class PaperworkScheme(Strict):
     """P5: how many basic skills tests each level (and bridging level) has; the pupil's file shows 'test N of 15'."""
     key_dates: list[KeyDate] = Field(default_factory=list)
     """P1: assessment points, exams and coursework deadlines, for families."""
+    group_plans: list[GroupPlan] = Field(default_factory=list, max_length=100)
+    """P1: group mentoring plans (staff only); none until written here."""
 
 
 # --- pupils/<id>.yaml ----------------------------------------------------------------------------
@@ -318,6 +343,6 @@ def feature_on(paperwork: PaperworkScheme, switch: str) -> bool:
 
 
 __all__ = ["FEATURE_OF_FIELD", "Agency", "Agreement", "AgreementScheme", "BigWrite", "BigWriteScheme", "CardDay",
-           "CardSession", "ExitPlan", "FileRecords", "Grade", "KeyDate", "PaperworkScheme", "Rating", "ReportCard",
+           "CardSession", "ExitPlan", "FileRecords", "Grade", "GroupPlan", "GroupSession", "KeyDate", "PaperworkScheme", "Rating", "ReportCard",
            "ReportCardScheme", "ReviewRecord", "SelfAssessment", "Session", "SessionScheme", "Slip", "SlipScheme",
            "SubjectTargetSetting", "SurveyRound", "SurveyScheme", "Surveys", "feature_on"]

@@ -141,3 +141,37 @@ def check_paperwork(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
 def _dotted(path: KeyPath) -> str:
     return ".".join(str(p) if not isinstance(p, int) else f"[{p + 1}]" for p in path).replace(".[", "[")
 
+
+
+def check_group_plans(site: Site, doc: Located, pupil_ids: set[str]) -> list[Diagnostic]:
+    """P1's group plans in site.yaml: unique ids, members that are pupils (once each), a mentor on the staff list; located."""
+    out: list[Diagnostic] = []
+    staff = [s.id for s in site.staff]
+    seen: set[str] = set()
+    base = ("scheme", "paperwork", "group_plans")
+
+    def bad(path: KeyPath, code: str, message: str) -> None:
+        out.append(Diagnostic(doc.path, doc.at(base + path), f"site.group.{code}", message))
+
+    for i, group in enumerate(site.scheme.paperwork.group_plans):
+        where = f"scheme.paperwork.group_plans[{i + 1}]"
+        if group.id in seen:
+            bad((i, "id"), "duplicate", f"{where}.id: '{group.id}' names another group too; give each group its own id")
+        seen.add(group.id)
+        if group.mentor not in staff:
+            bad((i, "mentor"), "mentor", f"{where}.mentor: '{group.mentor}' is not on the staff list in site.yaml; "
+                f"expected {one_of(staff)}{did_you_mean(group.mentor, staff)}")
+        members: set[str] = set()
+        for j, member in enumerate(group.members):
+            if member not in pupil_ids:
+                bad((i, "members", j), "member", f"{where}.members[{j + 1}]: '{member}' is not a pupil (no pupils/{member}.yaml)"
+                    f"{did_you_mean(member, sorted(pupil_ids))}")
+            elif member in members:
+                bad((i, "members", j), "member", f"{where}.members[{j + 1}]: '{member}' is listed twice")
+            members.add(member)
+        for k, session in enumerate(group.sessions):
+            for m, pid in enumerate(session.absent):
+                if pid not in group.members:
+                    bad((i, "sessions", k, "absent", m), "absent",
+                        f"{where}.sessions[{k + 1}].absent[{m + 1}]: '{pid}' is not a member of the group")
+    return out

@@ -25,6 +25,7 @@ from generator.sources import markup
 from generator.sources.schema import Pupil
 from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
 from generator.views.governors import GovernorsSite, Outcomes, Policy
+from generator.views.groups import GroupPlanSheet, groups_of
 
 # --- the family profile's chart --------------------------------------------------------------------------
 
@@ -104,6 +105,8 @@ class MentoringFile:
     referred_by: str | None
     notes_html: tuple[Markup, ...]
     contact_notes_html: tuple[Markup, ...]
+    groups: tuple[GroupPlanSheet, ...] = ()
+    """P1: the group mentoring plans the pupil is a member of (staff only)."""
 
     @property
     def record(self) -> Pupil:
@@ -122,6 +125,7 @@ def mentoring_file(school: SchoolFacts, pupil: PupilFacts) -> MentoringFile:
         terms=tuple(t.name for t in school.terms), referred_by=school.staff_name(r.mentoring.referred_by),
         notes_html=tuple(markup.to_html(m.notes, shift_headings=3) for m in r.meetings),
         contact_notes_html=tuple(markup.to_html(c.notes, shift_headings=3) for c in r.contacts),
+        groups=groups_of(school, pupil.id),
     )
 
 

@@ -6,11 +6,23 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from generator.judge.derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts
+from generator.judge.derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolFacts, SubjectRow
 from generator.rules import sentences
+from generator.rules.progress import Standing, standing
 from generator.rules.skills import SkillsStatus
 from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
 from generator.views.documents import TargetChart, target_chart
+
+
+@dataclass(frozen=True)
+class TermCell:
+    """One column of the profile's grid: the grade, and its standing against the target with the scheme's colour (P5)."""
+
+    grade: str | None
+    standing: Standing | None
+    colour: str | None
+    last_year: bool = False
+    """The "Last year" column: last year's latest grade, shown plain (this year's target did not apply to it)."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,8 @@ class FamilySubject:
     latest: str | None
     standing: str | None
     colour: str | None
+    cells: tuple[TermCell, ...] = ()
+    """P5: one cell per column of `FamilyProfile.terms`, each half term coloured green, yellow or red with ▲ ● ▼."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,8 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
         first_name=record.first_name, last_name=record.last_name, year=record.year, form=record.form,
         mentor=pupil.mentor_name if record.mentoring.status in ("active", "exited") else None,
         terms=_columns(school)[0],
-        subjects=tuple(FamilySubject(r.subject, r.target, _grades(school, r.grades), r.latest, r.standing, r.colour)
+        subjects=tuple(FamilySubject(r.subject, r.target, _grades(school, r.grades), r.latest, r.standing, r.colour,
+                                     _cells(school, r))
                        for r in pupil.subjects),
         attitude=pupil.attitude, criteria=_worded(pupil.criteria, school.site.scheme.paperwork.criteria_wording), skills=pupil.skills,
         plan_targets=tuple(FamilyTarget(text, by) for text, by in said.targets_ahead),
@@ -101,27 +116,44 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
     )
 
 
-def _columns(school: SchoolFacts) -> tuple[tuple[str, ...], list[int], list[int]]:
-    """P5's profile: this school year's half terms, after a "Last year" column once `rollover` has put earlier years beside it.
+def _columns(school: SchoolFacts) -> tuple[tuple[str, ...], list[int | None], list[int]]:
+    """P5's profile: every half term of this school year (six columns, those still ahead left blank), after a "Last year"
+    column once `rollover` has put earlier years beside it.
 
-    Returns the column names, the indexes (into `school.terms`) of this year's
-    half terms, and those of last year's.
+    Returns the column names, the indexes (into `school.terms`, None for a
+    half term still ahead) of this year's half terms, and those of last year's.
     """
     year = school.current.academic_year
-    this = [i for i, t in enumerate(school.terms) if t.academic_year == year]
+    reached = {t.id: i for i, t in enumerate(school.terms)}
+    this_year = [t for t in school.site.half_terms if t.academic_year == year]
+    this = [reached.get(t.id) for t in this_year]
     earlier = sorted({t.academic_year for t in school.terms if t.academic_year != year and t.academic_year})
     last = [i for i, t in enumerate(school.terms) if earlier and t.academic_year == earlier[-1]]
-    names = tuple(school.terms[i].name for i in this)
+    names = tuple(t.name for t in this_year)
     return (("Last year", *names) if last else names), this, last
 
 
 def _grades(school: SchoolFacts, grades: tuple[str | None, ...]) -> tuple[str | None, ...]:
     """The grades under `_columns`: last year's latest, then each half term of this year."""
     _names, this, last = _columns(school)
-    mine = tuple(grades[i] for i in this)
+    mine = tuple(grades[i] if i is not None else None for i in this)
     if not last:
         return mine
     return (next((grades[i] for i in reversed(last) if grades[i] is not None), None), *mine)
+
+
+def _cells(school: SchoolFacts, row: SubjectRow) -> tuple[TermCell, ...]:
+    """P5: each half term's grade judged against the target by `rules.progress.standing`, the rule the latest grade uses."""
+    colours = school.site.scheme.standing_colours
+    has_last = len(_columns(school)[0]) > len(_columns(school)[1])
+    out: list[TermCell] = []
+    for n, grade in enumerate(_grades(school, row.grades)):
+        if n == 0 and has_last:
+            out.append(TermCell(grade, None, None, last_year=True))
+            continue
+        where = standing(row.scale, grade, row.target) if grade is not None and row.target is not None else None
+        out.append(TermCell(grade, where, colours.get(where) if where else None))
+    return tuple(out)
 
 
 def _worded(rows: tuple[CriteriaRow, ...], wording: Mapping[str, str]) -> tuple[CriteriaRow, ...]:

@@ -19,6 +19,7 @@ from generator.judge.analysis import (
     year_overview,
 )
 from generator.judge.derive import PupilFacts, SchoolFacts, SubjectRow
+from generator.judge.evaluation import Evaluation, programme_evaluation
 from generator.judge.meeting import progress_lists
 from generator.rules import groups
 from generator.sources import markup
@@ -315,6 +316,8 @@ class YearPage:
 class AnalysisPage:
     header: SchoolHeader
     analysis: Analysis
+    evaluation: Evaluation | None = None
+    """P2's annual programme evaluation from the surveys (aggregate only); None when the school runs no surveys."""
 
 
 def year_pages(school: SchoolFacts) -> tuple[YearPage, ...]:
@@ -324,4 +327,4 @@ def year_pages(school: SchoolFacts) -> tuple[YearPage, ...]:
 
 
 def analysis_page(school: SchoolFacts) -> AnalysisPage:
-    return AnalysisPage(school_header(school), cohort_analysis(school))
+    return AnalysisPage(school_header(school), cohort_analysis(school), programme_evaluation(school))
