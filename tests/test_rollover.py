@@ -92,3 +92,22 @@ def test_sample_school_rolled_over_twice_builds_keeps_history_and_archives_leave
     trail = run_cli("history", f"pupils/{graded}.yaml", "--root", str(root), cwd=root)
     assert trail.returncode == 0, trail.stderr
     assert "The school as it stood in 2026-27" in trail.stdout and "Roll over from 2027-28" in trail.stdout
+
+
+def test_archived_pupils_leave_their_group_plans_and_site_yaml_still_checks(tmp_path: Path) -> None:
+    """P1's group plan names p04 (Year 10): two rollovers archive p04, which must leave the group, or `check` would refuse
+    site.yaml (a group member must be a pupil) in the new year."""
+    import shutil
+
+    from support import REPO
+
+    root = tmp_path / "p1"
+    shutil.copytree(REPO / "examples" / "p1-assessment-points", root, ignore=shutil.ignore_patterns("output"))
+    before = [g.members for g in check(root).site.scheme.paperwork.group_plans]
+    assert any("p04" in members for members in before)
+    rollover(root)
+    rollover(root)
+    site = check(root).site  # raises InvalidInput if an archived pupil were still a member
+    assert not (root / "pupils" / "p04.yaml").exists()
+    after = [g.members for g in site.scheme.paperwork.group_plans]
+    assert after == [[m for m in members if m != "p04"] for members in before]

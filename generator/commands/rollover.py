@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from generator.build import check
 from generator.commands.importing import finish
@@ -95,6 +95,8 @@ def rollover(root: Path, *, dry_run: bool = False) -> Outcome:
     site_edit.changed += 1
     site_edit.set(("academic_year",), new_year)
     site_edit.set(("current_half_term",), first_new)
+    leaving = {pid for pid, pupil in checked.pupils.items() if pupil.year >= site.rollover.last_year or pupil.leaving}
+    _leave_groups(site_edit, leaving, outcome)
     site_edit.record(outcome)
 
     leavers: list[str] = []
@@ -121,6 +123,39 @@ def rollover(root: Path, *, dry_run: bool = False) -> Outcome:
     _check_site_text(outcome)
     finish(root, site, outcome, dry_run)
     return outcome
+
+
+def _leave_groups(site_edit: FileEdit, leaving: set[str], outcome: Outcome) -> None:
+    """P1 group plans name pupils by id: an archived pupil leaves every group (and its absence lists), and a group left
+    with no members ends, so site.yaml still passes `check` after the rollover (a member must be a pupil)."""
+    scheme = site_edit.data.get("scheme")
+    paperwork = scheme.get("paperwork") if isinstance(scheme, CommentedMap) else None
+    groups = paperwork.get("group_plans") if isinstance(paperwork, CommentedMap) else None
+    if not isinstance(groups, CommentedSeq):
+        return
+    left = ended = 0
+    for index in reversed(range(len(groups))):
+        group = groups[index]
+        members = group.get("members") if isinstance(group, CommentedMap) else None
+        if not isinstance(members, CommentedSeq):
+            continue
+        for position in reversed(range(len(members))):
+            if members[position] in leaving:
+                del members[position]
+                left += 1
+        for session in group.get("sessions") or []:
+            absent = session.get("absent") if isinstance(session, CommentedMap) else None
+            if isinstance(absent, CommentedSeq):
+                for position in reversed(range(len(absent))):
+                    if absent[position] in leaving:
+                        del absent[position]
+        if not members:
+            del groups[index]
+            ended += 1
+    if left or ended:
+        site_edit.changed += 1
+        outcome.notes.append(f"group plans: {left} archived pupil{'s' if left != 1 else ''} removed"
+                             + (f", {ended} group{'s' if ended != 1 else ''} ended with no members" if ended else ""))
 
 
 def _check_site_text(outcome: Outcome) -> None:
