@@ -70,14 +70,16 @@ def check(root: Path, repo: history.History | None = None, cache: RecordCache | 
 
 def warnings_for(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> list[Diagnostic]:
     """Located warnings as of the build's date (they never fail check or build)."""
-    events = (d for p in checked.pupils.values() for d in _event_dates(p))
-    return warnings.warnings(checked, clock.as_of(root.resolve(), as_of, events).date())
+    return warnings.warnings(checked, _moment(root.resolve(), checked, as_of).date())
 
 
 def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> SchoolFacts:
-    events = (d for p in checked.pupils.values() for d in _event_dates(p))
-    now = clock.as_of(root, as_of, events)
-    return derive_school(checked.site, checked.pupils, now)
+    return derive_school(checked.site, checked.pupils, _moment(root, checked, as_of))
+
+
+def _moment(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> dt.datetime:
+    """The as-of moment for judgements and warnings alike (judge/clock.py; the records' event dates outside git)."""
+    return clock.as_of(root, as_of, (d for p in checked.pupils.values() for d in _event_dates(p)))
 
 
 def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt.datetime | None = None,

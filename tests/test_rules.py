@@ -79,7 +79,7 @@ def test_attendance_bands(percent: float, band: str) -> None:
 @pytest.mark.parametrize("days_since, overdue", [(41, False), (42, False), (43, True)], ids=["41", "42-due-today", "43-overdue"])
 def test_review_every_six_weeks(days_since: int, overdue: bool) -> None:
     last = dt.date(2026, 9, 21)
-    due = schedule.next_review(started_on=None, last_review=last, planned=None, interval_days=42)
+    due = schedule.review_due(started_on=None, held=[last], planned=[], interval_days=42)
     assert schedule.is_overdue(due, last + dt.timedelta(days=days_since)) is overdue
 
 

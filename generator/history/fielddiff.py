@@ -135,11 +135,6 @@ def lowered_targets(history_for_file: FileHistory,
     return findings
 
 
-def parse_version(text: str) -> dict[str, Any] | None:
-    """A past version as plain values, read with the current files' limits; None when it is not a readable mapping."""
-    return _parse(text)
-
-
 @lru_cache(maxsize=65536)
 def version_targets(text: str) -> dict[str, target_rules.Entry] | None:
     """A version's targets only (small, so many can be kept): `check` and the lowered-target finding read the same versions."""

@@ -349,10 +349,3 @@ def render_all(jobs: Iterable[PdfJob], root: Path, css_paths: Iterable[Path], wo
     with open_executor(workers, initializer=warm_up, tasks=len(todo)) as executor:
         done = {r.dest: r.data for r in render_documents(executor, todo, css, resolve, css_bundle(css, resolve))}
     return [(job.dest, done[job.dest]) for job in todo]
-
-
-def digest_files(paths: Iterable[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()

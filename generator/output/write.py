@@ -11,7 +11,6 @@ import ctypes
 import ctypes.util
 import errno
 import glob
-import json
 import os
 import shutil
 import stat
@@ -177,18 +176,6 @@ def _check_rel(rel: str) -> None:
     parts = rel.split("/")
     if rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"not a safe output path: {rel!r}")
-
-
-def read_state(out: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((out / STATE_DIR / "state.json").read_text("utf-8"))
-        return data if isinstance(data, dict) and data.get("version") == 1 else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def state_bytes(state: dict[str, Any]) -> bytes:
-    return (json.dumps({"version": 1, **state}, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
 def lock_path(out: Path) -> Path:

@@ -45,15 +45,14 @@ class GroupPlanSheet:
 
 def group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
     """Every group plan the school's scheme lists (validation has made sure members and mentor exist)."""
-    pupils = {p.id: p.record for p in school.pupils}
+    pupils = {p.id: p for p in school.pupils}
 
     def name(pid: str) -> str:
-        r = pupils.get(pid)
-        return f"{r.first_name} {r.last_name}" if r else pid
+        return pupils[pid].display_name if pid in pupils else pid
 
     out = []
     for g in school.site.scheme.paperwork.group_plans:
-        members = tuple(GroupMember(pid, name(pid), pupils[pid].year, pupils[pid].form) for pid in g.members if pid in pupils)
+        members = tuple(GroupMember(pid, name(pid), pupils[pid].record.year, pupils[pid].record.form) for pid in g.members if pid in pupils)
         out.append(GroupPlanSheet(
             header=school_header(school), id=g.id, name=g.name, mentor=school.staff_name(g.mentor) or g.mentor,
             members=members, targets=tuple(g.targets), strategies=tuple(g.strategies),
