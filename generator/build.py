@@ -10,9 +10,10 @@ import datetime as dt
 import functools
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator import views
 from generator.history import git as history
@@ -22,7 +23,7 @@ from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import artifacts, pdf, search
 from generator.output import fingerprint as fingerprints
 from generator.output.executors import open_executor
-from generator.output.plan import Output, plan
+from generator.output.plan import Output, neighbours, plan_pupil, plan_school, pupil_school, refuse_duplicates
 from generator.output.render import check_templates, environments, render
 from generator.output.templates import template_set, web_assets
 from generator.output.write import STATE_DIR, Staging
@@ -32,7 +33,7 @@ from generator.sources.diagnostics import Diagnostic, InvalidInput
 from generator.sources.inputs import load_school
 from generator.sources.schema import Pupil
 from generator.sources.validate import Checked
-from generator.views.history import lowered_without_approval, policy_trail, pupil_trail
+from generator.views.history import Trail, lowered_without_approval, policy_trail, pupil_trail
 
 Report = Callable[[str], None]
 Progress = Callable[[str, int, int], None]
@@ -131,7 +132,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site))
     report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
     governors = views.governors_site(school, policies)
-    outputs = plan(school, staff, governors, letters.compile_letters(checked.letters), trails)
+    compiled_letters = letters.compile_letters(checked.letters)
+    keys = _pupil_keys(school, parsed, trails, checked)
     envs = {audience: artifacts.record_templates(env) for audience, env in environments(templates).items()}
     css = tuple(p.read_text("utf-8") for p in (templates.find("shared/print.css"),))
     assets = web_assets(templates, checked.site)
@@ -164,6 +166,42 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     with Staging(out) as staging:
         previous = artifacts.read_manifest(out / STATE_DIR)  # again under the lock: another build may have swapped in meanwhile
         records: dict[str, artifacts.Record] = {}
+        units: dict[str, dict[str, Any]] = {}
+        carried_pages: list[str] = []
+
+        def carry(pupil_id: str) -> bool:
+            """Carry over every output of a pupil whose key (record, neighbours, settings, dates, history, code) is unchanged."""
+            unit = previous.extra.get("units", {}).get(pupil_id) if isinstance(previous.extra.get("units"), dict) else None
+            if not isinstance(unit, dict) or unit.get("key") != keys.get(pupil_id) or not isinstance(unit.get("dests"), list):
+                return False
+            dests = [str(d) for d in unit["dests"]]
+            befores = [previous.artifacts.get(d) for d in dests]
+            if any(b is None or artifacts.stale(b, b.view, renderers["pdf" if d.endswith(".pdf") else "html"],
+                                                functools.partial(template_digests.digest, d.split("/", 1)[0]), file_digest) is not None
+                   or not (out / d).is_file() for d, b in zip(dests, befores)):
+                return False
+            for dest, before in zip(dests, befores):
+                if not staging.reuse(dest, out / dest):
+                    raise OSError(f"could not carry over {dest} from the previous output")
+                assert before is not None
+                records[dest] = before
+            units[pupil_id] = {"key": keys[pupil_id], "dests": dests}
+            carried_pages.extend(d for d in dests if d.endswith(".html"))
+            return True
+
+        outputs = plan_school(school, staff, governors)
+        by_id = {p.id: p for p in school.pupils}
+        for facts in school.pupils:
+            if carry(facts.id):
+                continue
+            own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
+            if facts.id in keys:
+                units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own], "planned": True}
+            outputs += own
+        carried = len(records)
+        carried_pdfs = sum(1 for d in records if d.endswith(".pdf"))
+        carried_pupils = len(units) - sum(1 for u in units.values() if u.get("planned"))
+        refuse_duplicates([*(o.dest for o in outputs), *records])
         stale: list[tuple[Output, str]] = []
         pending = 0
         for output in outputs:
@@ -183,8 +221,10 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
             stale.append((output, why or "its previous file is missing"))
             if explain is not None:
                 explain(f"{output.dest}: {why or 'its previous file is missing'}")
-        report(f"{len(outputs)} outputs compared with the previous build in {time.monotonic() - started:.1f}s: "
-               f"{len(stale)} to render, {len(outputs) - len(stale) - pending} carried over")
+        all_outputs = len(outputs) + carried
+        report(f"{all_outputs} outputs compared with the previous build in {time.monotonic() - started:.1f}s: "
+               f"{len(stale)} to render, {all_outputs - len(stale) - pending} carried over "
+               f"({carried} of them, of {carried_pupils} pupils whose records, groups, history and settings did not change, not even planned)")
 
         def render_recorded(output: Output) -> str:
             with artifacts.templates_used() as used:
@@ -197,12 +237,12 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         pdf_outputs = [o for o, _r in stale if o.kind == "pdf"]
         jobs_to_render = [pdf.PdfJob(o.dest, render_recorded(o), tuple(sorted(previous.artifacts[o.dest].files))
                                      if o.dest in previous.artifacts else ()) for o in pdf_outputs]
-        reused = sum(1 for o in outputs if o.kind == "pdf") - len(jobs_to_render) - pending
-        pages = rendered_pages = 0
+        reused = sum(1 for o in outputs if o.kind == "pdf") + carried_pdfs - len(jobs_to_render) - pending
+        pages, rendered_pages = len(carried_pages), 0
         with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
             rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while pages render
             changed_audiences: set[str] = set()
-            total_pages = sum(1 for o in outputs if o.kind == "html")
+            total_pages = sum(1 for o in outputs if o.kind == "html") + len(carried_pages)
             for output in (o for o in outputs if o.kind == "html"):
                 pages += 1
                 if pages % 50 == 0 or pages == total_pages:
@@ -217,7 +257,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
                     staging.write_or_reuse(f"{audience}/{dest}", data, out / audience / dest)
             report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {time.monotonic() - started:.1f}s")
             started = time.monotonic()
-            html_dests = {o.dest for o in outputs if o.kind == "html"}
+            html_dests = {o.dest for o in outputs if o.kind == "html"} | set(carried_pages)
             changed_audiences |= {d.split("/", 1)[0] for d in html_dests ^ _previous_pages(previous)}  # a page added or gone
             to_index = tuple(a for a in search.AUDIENCES if a in changed_audiences
                              or not staging.reuse_tree(f"{a}/{search.BUNDLE}", out / a / search.BUNDLE))
@@ -239,13 +279,38 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         if pending:
             fingerprint["pending"] = str(pending)  # never matches the next build's: it must render them
         manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils), "css_files": css_used,
-                                                            "pages": pages})
+                                                            "pages": pages, "units": {pid: {"key": u["key"], "dests": sorted(u["dests"])}
+                                                                                      for pid, u in sorted(units.items())}})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
         swapping = time.monotonic()
         staging.commit()
         report(f"swapped in in {time.monotonic() - swapping:.1f}s")
     return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages, pending)
+
+
+def _pupil_keys(school: SchoolFacts, parsed: RecordCache, trails: Mapping[str, Trail], checked: Checked) -> dict[str, str]:
+    """Each pupil's carry-over key: everything `plan_pupil` can read for them, as digests.
+
+    That is their record and their group neighbours' records (each file's
+    digest under this site.yaml's digest, from the record cache), the
+    school's dates as judged (now, the half terms, the assessment round),
+    the letter templates, the pupil's git trail, and mentorsite's code. A
+    pupil without a cached record (it failed before) gets no key and is
+    always planned. Templates, embedded files and the renderer are checked
+    per output as before.
+    """
+    digests = artifacts.ViewDigests()
+    shared = digests.digest((artifacts.code_version(), school.now.isoformat(), tuple(t.id for t in school.terms), school.current.id,
+                             school.round.id if school.round else None, checked.letters))
+    entries = {rel.removeprefix("pupils/").removesuffix(".yaml"): e.get("key") for rel, e in parsed.used.items() if isinstance(e, dict)}
+    keys: dict[str, str] = {}
+    for facts in school.pupils:
+        records = [entries.get(pid) for pid in neighbours(school, facts.id)]
+        if all(isinstance(r, str) for r in records):
+            trail = trails.get(facts.id)
+            keys[facts.id] = digests.digest((shared, tuple(records), digests.digest(trail) if trail is not None else None))
+    return keys
 
 
 def _previous_pages(manifest: artifacts.Manifest) -> set[str]:

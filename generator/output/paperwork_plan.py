@@ -11,27 +11,24 @@ from typing import Any
 
 from generator.judge.derive import PupilFacts, SchoolFacts
 from generator.views import paperwork as papers
-from generator.views.groups import group_plans, groups_of
+from generator.views.groups import groups_of
 
 Add = Callable[..., None]
 
 
-def plan_paperwork(add: Add, school: SchoolFacts) -> None:
-    """Every paperwork document the school's scheme switches on, for every pupil it concerns."""
-    for facts in school.pupils:
-        base = f"families/{facts.id}"
-        for card in papers.report_cards(school, facts):
-            add(f"{base}/report-cards/{card.week_of.isoformat()}.pdf", "report-card.html", card=card)
-        for review in papers.reviews_home(school, facts):
-            add(f"{base}/reviews/{review.date.isoformat()}.pdf", "review.html", review=review)
-        _maybe(add, f"{base}/agreement.pdf", "agreement.html", "agreement", papers.agreement(school, facts))
-        _maybe(add, f"{base}/criteria.pdf", "criteria.html", "sheet", papers.criteria_sheet(school, facts))
-        _maybe(add, f"{base}/my-mentoring-file.pdf", "pupil-file.html", "file", papers.pupil_file(school, facts))
-        _maybe(add, f"{base}/key-dates.pdf", "key-dates.html", "dates", papers.key_dates(school, facts))
-        for name, template, _label, view in staff_documents(school, facts):
-            add(f"staff/pupils/{facts.id}/{name}", template, doc=view)
-    for group in group_plans(school):  # P1: staff only, one PDF per group, linked from each member's page
-        add(f"staff/groups/{group.id}.pdf", "print/group-plan.html", doc=group)
+def plan_paperwork(add: Add, school: SchoolFacts, facts: PupilFacts) -> None:
+    """Every paperwork document the school's scheme switches on that concerns this pupil (group plans are the school's)."""
+    base = f"families/{facts.id}"
+    for card in papers.report_cards(school, facts):
+        add(f"{base}/report-cards/{card.week_of.isoformat()}.pdf", "report-card.html", card=card)
+    for review in papers.reviews_home(school, facts):
+        add(f"{base}/reviews/{review.date.isoformat()}.pdf", "review.html", review=review)
+    _maybe(add, f"{base}/agreement.pdf", "agreement.html", "agreement", papers.agreement(school, facts))
+    _maybe(add, f"{base}/criteria.pdf", "criteria.html", "sheet", papers.criteria_sheet(school, facts))
+    _maybe(add, f"{base}/my-mentoring-file.pdf", "pupil-file.html", "file", papers.pupil_file(school, facts))
+    _maybe(add, f"{base}/key-dates.pdf", "key-dates.html", "dates", papers.key_dates(school, facts))
+    for name, template, _label, view in staff_documents(school, facts):
+        add(f"staff/pupils/{facts.id}/{name}", template, doc=view)
 
 
 def group_links(school: SchoolFacts, facts: PupilFacts) -> tuple[tuple[str, str, str], ...]:

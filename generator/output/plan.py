@@ -8,11 +8,12 @@ made for that audience. One function per audience keeps each list short.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.judge.derive import SchoolFacts
+from generator.judge.derive import PupilFacts, SchoolFacts
 from generator.output.paperwork_plan import group_links, plan_paperwork, staff_documents
 from generator.output.render import Audience
 from generator.sources.letters import LetterTemplate
@@ -28,6 +29,7 @@ from generator.views import (
 )
 from generator.views import governors as governors_views
 from generator.views.documents import mentoring_file
+from generator.views.groups import group_plans
 from generator.views.history import Trail
 from generator.views.staff import analysis_page, caseloads, progress_meeting, year_pages
 
@@ -63,26 +65,90 @@ Add = Callable[..., None]
 
 def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
          letters: Mapping[str, LetterTemplate] | None = None, trails: Mapping[str, Trail] | None = None) -> list[Output]:
-    outputs: list[Output] = []
+    """Every output of a build: the school's own (about many pupils, or none) and each pupil's."""
+    outputs = plan_school(school, staff, governors)
+    by_id = {p.id: p for p in school.pupils}
+    for facts in school.pupils:
+        outputs += plan_pupil(pupil_school(school, facts.id, by_id), facts.id, letters or {}, (trails or {}).get(facts.id))
+    refuse_duplicates(o.dest for o in outputs)
+    return outputs
 
+
+def plan_school(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite) -> list[Output]:
+    """The outputs about many pupils or none: dashboards, register, caseloads, years, analysis, group plans, the governors' site."""
+    outputs: list[Output] = []
+    add = _adder(outputs)
+    plan_staff(add, school, staff)
+    plan_governors(add, governors)
+    plan_documents(add, school)
+    for group in group_plans(school):  # P1: staff only, one PDF per group, linked from each member's page
+        add(f"staff/groups/{group.id}.pdf", "print/group-plan.html", doc=group)
+    return outputs
+
+
+def plan_pupil(school: SchoolFacts, pupil_id: str, letters: Mapping[str, LetterTemplate], trail: Trail | None) -> list[Output]:
+    """One pupil's outputs: their staff page and files, and their family's documents.
+
+    `school` is `pupil_school(...)`: the whole school's settings and dates
+    with only this pupil and the members of their groups, so these outputs
+    can depend on nothing else — which is what lets a build carry them over
+    when that pupil's `pupil_key` has not changed.
+    """
+    facts = next(p for p in school.pupils if p.id == pupil_id)
+    outputs: list[Output] = []
+    add = _adder(outputs)
+    beside = (("mentoring-file.pdf", "print/mentoring-file.html", "Mentoring file"),)  # PDFs beside the page: (file, template, link text)
+    view = staff_pupil(school, facts, trail)
+    paper_docs = tuple((n, t, label) for n, t, label, _v in staff_documents(school, facts)) + group_links(school, facts)
+    add(f"staff/pupils/{facts.id}/index.html", "pupil.html", pupil=view, documents=beside + paper_docs)
+    for name, template, _label in beside:
+        add(f"staff/pupils/{facts.id}/{name}", template, pupil=view, file=mentoring_file(school, facts))
+    plan_family(add, school, facts, letters)
+    plan_paperwork(add, school, facts)
+    return outputs
+
+
+def pupil_school(school: SchoolFacts, pupil_id: str, by_id: Mapping[str, PupilFacts] | None = None) -> SchoolFacts:
+    """The school as one pupil's outputs see it: every setting and date, but only this pupil and their groups' members.
+
+    `by_id` (every pupil's facts by id) saves a scan of the school per pupil.
+    """
+    ids = _neighbours(school, pupil_id)
+    if len(ids) == 1:
+        return dataclasses.replace(school, pupils=((by_id or {p.id: p for p in school.pupils})[pupil_id],))
+    return dataclasses.replace(school, pupils=tuple(p for p in school.pupils if p.id in ids))
+
+
+def _neighbours(school: SchoolFacts, pupil_id: str) -> set[str]:
+    """The pupil and everyone named with them in a group plan (their names are on its pages)."""
+    ids = {pupil_id}
+    for g in school.site.scheme.paperwork.group_plans:
+        named = {*g.members, *(a for s in g.sessions for a in s.absent)}
+        if pupil_id in named:
+            ids |= named
+    return ids
+
+
+def neighbours(school: SchoolFacts, pupil_id: str) -> tuple[str, ...]:
+    """The pupils whose records a pupil's outputs may show, themselves first (for the build's carry-over key)."""
+    return (pupil_id, *sorted(_neighbours(school, pupil_id) - {pupil_id}))
+
+
+def _adder(outputs: list[Output]) -> Add:
     def add(dest: str, template: str, **context: Any) -> None:
         kind = "pdf" if dest.endswith(".pdf") else "html"
         output = Output(dest, template, kind, context)
         _check_view_types(output)
         outputs.append(output)
+    return add
 
-    plan_staff(add, school, staff, trails or {})
-    plan_families(add, school, letters or {})
-    plan_governors(add, governors)
-    plan_documents(add, school)
-    plan_paperwork(add, school)
 
+def refuse_duplicates(dests: Iterable[str]) -> None:
     seen: set[str] = set()
-    for output in outputs:
-        if output.dest in seen:
-            raise DuplicateOutput(f"two outputs claim {output.dest}")
-        seen.add(output.dest)
-    return outputs
+    for dest in dests:
+        if dest in seen:
+            raise DuplicateOutput(f"two outputs claim {dest}")
+        seen.add(dest)
 
 
 AUDIENCE_VIEWS: dict[str, tuple[type, ...]] = {
@@ -108,19 +174,11 @@ def _check_view_types(output: Output) -> None:
         raise WrongAudience(f"{output.dest} ({output.audience}) was given views of another audience: {', '.join(wrong)}")
 
 
-def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite, trails: Mapping[str, Trail]) -> None:
-    """The intranet's pages and the printable staff documents."""
+def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite) -> None:
+    """The intranet's pages about many pupils (each pupil's own page is `plan_pupil`'s)."""
     add("staff/index.html", "dashboard.html", site=staff)
     add("staff/register/index.html", "register.html", site=staff)
     add("staff/pupils/index.html", "pupils.html", site=staff)
-    # PDFs beside each pupil's page, as (file name, template, link text): the page links to each one.
-    beside = (("mentoring-file.pdf", "print/mentoring-file.html", "Mentoring file"),)
-    for facts in school.pupils:
-        view = staff_pupil(school, facts, trails.get(facts.id))
-        paper_docs = tuple((n, t, label) for n, t, label, _v in staff_documents(school, facts)) + group_links(school, facts)
-        add(f"staff/pupils/{facts.id}/index.html", "pupil.html", pupil=view, documents=beside + paper_docs)
-        for name, template, _label in beside:
-            add(f"staff/pupils/{facts.id}/{name}", template, pupil=view, file=mentoring_file(school, facts))
     loads = caseloads(school, staff)
     add("staff/caseloads/index.html", "caseloads.html", loads=loads)
     for load in loads.caseloads:
@@ -133,14 +191,13 @@ def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite, trails: Mapping[
     add("staff/analysis/index.html", "analysis.html", analysis=analysis_page(school))
 
 
-def plan_families(add: Add, school: SchoolFacts, letters: Mapping[str, LetterTemplate]) -> None:
-    """One folder per pupil, holding only that pupil's family-safe documents: each is its own PDF, never a split of a shared one."""
-    for facts in school.pupils:
-        add(f"families/{facts.id}/profile.pdf", "profile.html", profile=family_profile(school, facts))
-        if documents.has_action_plan(facts):
-            add(f"families/{facts.id}/action-plan.pdf", "action-plan.html", plan=documents.action_plan(school, facts))
-        for letter in documents.letters_for(school, facts, dict(letters)):
-            add(f"families/{facts.id}/letters/{letter.slug}.pdf", "letter.html", letter=letter)
+def plan_family(add: Add, school: SchoolFacts, facts: PupilFacts, letters: Mapping[str, LetterTemplate]) -> None:
+    """The pupil's family folder holds only that pupil's family-safe documents: each is its own PDF, never a split of a shared one."""
+    add(f"families/{facts.id}/profile.pdf", "profile.html", profile=family_profile(school, facts))
+    if documents.has_action_plan(facts):
+        add(f"families/{facts.id}/action-plan.pdf", "action-plan.html", plan=documents.action_plan(school, facts))
+    for letter in documents.letters_for(school, facts, dict(letters)):
+        add(f"families/{facts.id}/letters/{letter.slug}.pdf", "letter.html", letter=letter)
 
 
 def plan_documents(add: Add, school: SchoolFacts) -> None:

@@ -41,6 +41,8 @@ class Staging:
         out.parent.mkdir(parents=True, exist_ok=True)
         self._lock: _Lock | None = _acquire_lock(out)
         self.written: set[str] = set()
+        self._folders: set[str] = set()
+        """Folders already made inside the staging tree (a build carries thousands of files into a few thousand folders)."""
         try:
             recover(out)
             _check_replaceable(out)
@@ -58,7 +60,7 @@ class Staging:
         _check_rel(rel)
         self.written.add(rel)
         target = self.path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(rel)
         target.write_bytes(data)
 
     def reuse(self, rel: str, previous: Path) -> bool:
@@ -67,13 +69,19 @@ class Staging:
             return False
         _check_rel(rel)
         target = self.path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(rel)
         try:
             os.link(previous, target)
         except OSError:
             shutil.copyfile(previous, target)
         self.written.add(rel)
         return True
+
+    def _folder(self, rel: str) -> None:
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in self._folders:
+            (self.path / parent).mkdir(parents=True, exist_ok=True)
+            self._folders.add(parent)
 
     def write_or_reuse(self, rel: str, data: bytes, previous: Path) -> None:
         """Write a file, or link the previous output's copy when it has these very bytes (its mtime then stays)."""
