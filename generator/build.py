@@ -6,12 +6,15 @@ It never prints; progress goes to the `report` callback the caller passes.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 import functools
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import artifacts, pdf, search
 from generator.output import fingerprint as fingerprints
 from generator.output.executors import open_executor
-from generator.output.plan import Output, neighbours, plan_pupil, plan_school, pupil_school, refuse_duplicates
+from generator.output.plan import Output, list_pages, neighbours, plan_pupil, plan_school, pupil_school, refuse_duplicates
 from generator.output.render import check_templates, environments, render
 from generator.output.templates import template_set, web_assets
 from generator.output.write import STATE_DIR, Staging
@@ -74,8 +77,16 @@ def warnings_for(root: Path, checked: Checked, as_of: dt.date | dt.datetime | No
     return warnings.warnings(checked, _moment(root.resolve(), checked, as_of).date())
 
 
-def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> SchoolFacts:
-    return derive_school(checked.site, checked.pupils, _moment(root, checked, as_of))
+def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None, memo: PreviewMemo | None = None,
+           cache: RecordCache | None = None) -> SchoolFacts:
+    """Every pupil's facts as of the build's moment; with serve's `memo`, unchanged pupils keep the facts judged last time."""
+    tokens = _tokens(cache) if memo is not None and cache is not None else None
+    return derive_school(checked.site, checked.pupils, _moment(root, checked, as_of), memo.derived if memo is not None else None, tokens)
+
+
+def _tokens(cache: RecordCache) -> dict[str, str]:
+    """Each pupil's record key in the cache (its file's digest under site.yaml's), by pupil id."""
+    return {rel.removeprefix("pupils/").removesuffix(".yaml"): str(e.get("key")) for rel, e in cache.used.items() if isinstance(e, dict)}
 
 
 def _moment(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> dt.datetime:
@@ -86,7 +97,7 @@ def _moment(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -
 def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt.datetime | None = None,
           report: Report = lambda _m: None, explain: Report | None = None,
           dask_scheduler: str | None = None, progress: Progress = lambda _stage, _done, _total: None,
-          cache: RecordCache | None = None, defer_pdfs: bool = False) -> BuildResult:
+          cache: RecordCache | None = None, defer_pdfs: bool = False, memo: PreviewMemo | None = None) -> BuildResult:
     """Build every output into a staging folder and swap it in only when all of it succeeded.
 
     Nothing is done at all when the inputs, templates, embedded files, code,
@@ -97,7 +108,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     validated records in memory between builds (serve); without one they are
     kept as JSON in the output's `.mentorsite/`. `defer_pdfs` (serve) swaps in
     the web pages at once and leaves each stale PDF as it was, recorded as
-    pending, so the next build renders it.
+    pending, so the next build renders it. `memo` (serve) keeps each
+    pupil's judged facts between builds.
     """
     root = root.resolve()
     out = out.resolve()
@@ -119,7 +131,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     checked = check(root, repo, parsed)
     templates = template_set(root)  # the school's templates/ over ours, file by file; links and outside files refused
     workers = jobs or os.cpu_count() or 1
-    school = derive(root, checked, as_of)
+    school = derive(root, checked, as_of, memo, parsed)
     for found in warnings.warnings(checked, school.as_of):
         report(found.format())
     for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
@@ -211,6 +223,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
                                   functools.partial(template_digests.digest, output.audience), file_digest)
             if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
                 records[output.dest] = before
+                output.context.clear()  # its views are not needed again: a large school's build holds less at once
                 continue
             if defer_pdfs and output.kind == "pdf":
                 pending += 1
@@ -229,6 +242,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
         def render_recorded(output: Output) -> str:
             with artifacts.templates_used() as used:
                 text = render(envs[output.audience], output.template, output.page, **output.context)
+            output.context.clear()  # rendered once; dropping its views keeps a large school's build smaller
             record = records[output.dest]
             records[output.dest] = artifacts.Record(record.view, record.renderer,
                                                     {n: template_digests.digest(output.audience, n) for n in sorted(used)})
@@ -261,6 +275,8 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
             changed_audiences |= {d.split("/", 1)[0] for d in html_dests ^ _previous_pages(previous)}  # a page added or gone
             to_index = tuple(a for a in search.AUDIENCES if a in changed_audiences
                              or not staging.reuse_tree(f"{a}/{search.BUNDLE}", out / a / search.BUNDLE))
+            if to_index:
+                _release_memory()  # before Pagefind starts beside this process: its peak adds to ours
             indexed = search.index_folders(staging.path, to_index) if to_index else {}
             report("search " + (("indexed " + ", ".join(f"{n} {audience} pages" for audience, n in indexed.items()))
                                 if indexed else "index unchanged")
@@ -289,6 +305,76 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages, pending)
 
 
+@dataclass
+class PreviewMemo:
+    """What `serve` keeps between saves so that a saved pupil file shows in its pages in about a second."""
+
+    manifest: artifacts.Manifest | None = None
+    """The last full build's manifest (serve reads it after each one); no preview without it."""
+    history: tuple[str, history.History] | None = None
+    """The git history read at a commit, kept while HEAD stays there (a save does not commit)."""
+    envs: dict[Any, Any] = field(default_factory=dict)
+    """The audiences' Jinja environments, compiled templates kept (a preview runs only when no template changed)."""
+    derived: dict[Any, Any] = field(default_factory=dict)
+    """Each pupil's facts by (id, record key, moment, round), so a save re-judges only the pupils it changed."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    pages: dict[str, bytes]
+    """Web pages whose content changed, by output path: served from memory until the full build has written them."""
+    following: int
+    """Outputs the full build still has to bring up to date: the changed pupils' PDFs, progress and analysis."""
+
+
+PREVIEW_MOST = 20
+"""More pupils changed at once than this (a pull, a rollover) and serve builds in full instead."""
+
+
+def preview(root: Path, *, as_of: dt.date | dt.datetime | None, cache: RecordCache, memo: PreviewMemo) -> Preview | None:
+    """The staff pages a save to pupil files changed, rendered in memory: the changed pupils' own pages and the pages that list pupils.
+
+    For `serve`, after saves that touched only pupil files: it checks every
+    input as a build does (an invalid save raises `InvalidInput`), judges
+    the school, and renders each of those pages whose view differs from the
+    last full build's. The rest (PDFs, progress, analysis, governors) is
+    left to the full build that follows. None when a preview cannot stand
+    in (no build yet, or too many pupils changed).
+    """
+    previous = memo.manifest
+    units = previous.extra.get("units") if previous is not None else None
+    if previous is None or not isinstance(units, dict):
+        return None
+    root = root.resolve()
+    head = artifacts.git_head(root)
+    if memo.history is None or memo.history[0] != head:
+        memo.history = (head, history.read_history(root, ["pupils", "content/policies"]))
+    repo = memo.history[1]
+    checked = load_school(root, cache)  # the same checks as check(), less the templates: only pupil files changed
+    lowered = lowered_without_was(root, checked, repo)
+    if lowered:
+        raise InvalidInput(lowered)
+    school = derive(root, checked, as_of, memo, cache)
+    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site) for p in school.pupils}
+    keys = _pupil_keys(school, cache, trails, checked)
+    changed = [p for p in school.pupils if not isinstance(units.get(p.id), dict) or units[p.id].get("key") != keys.get(p.id)]
+    if len(changed) > PREVIEW_MOST:
+        return None
+    staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site))
+    by_id = {p.id: p for p in school.pupils}
+    letters_ = letters.compile_letters(checked.letters)
+    own = [o for p in changed for o in plan_pupil(pupil_school(school, p.id, by_id), p.id, letters_, trails.get(p.id))]
+    if not memo.envs:
+        memo.envs = dict(environments(template_set(root)))
+    digests = artifacts.ViewDigests()
+    pages: dict[str, bytes] = {}
+    for output in [*list_pages(school, staff), *(o for o in own if o.kind == "html")]:
+        before = previous.artifacts.get(output.dest)
+        if before is None or before.view != digests.digest((output.template, output.page, output.context)):
+            pages[output.dest] = render(memo.envs[output.audience], output.template, output.page, **output.context).encode("utf-8")
+    return Preview(pages, sum(1 for o in own if o.kind == "pdf") + 2)
+
+
 def _pupil_keys(school: SchoolFacts, parsed: RecordCache, trails: Mapping[str, Trail], checked: Checked) -> dict[str, str]:
     """Each pupil's carry-over key: everything `plan_pupil` can read for them, as digests.
 
@@ -303,7 +389,7 @@ def _pupil_keys(school: SchoolFacts, parsed: RecordCache, trails: Mapping[str, T
     digests = artifacts.ViewDigests()
     shared = digests.digest((artifacts.code_version(), school.now.isoformat(), tuple(t.id for t in school.terms), school.current.id,
                              school.round.id if school.round else None, checked.letters))
-    entries = {rel.removeprefix("pupils/").removesuffix(".yaml"): e.get("key") for rel, e in parsed.used.items() if isinstance(e, dict)}
+    entries = _tokens(parsed)
     keys: dict[str, str] = {}
     for facts in school.pupils:
         records = [entries.get(pid) for pid in neighbours(school, facts.id)]
@@ -311,6 +397,15 @@ def _pupil_keys(school: SchoolFacts, parsed: RecordCache, trails: Mapping[str, T
             trail = trails.get(facts.id)
             keys[facts.id] = digests.digest((shared, tuple(records), digests.digest(trail) if trail is not None else None))
     return keys
+
+
+def _release_memory() -> None:
+    """Give the views already rendered back to the system (glibc keeps freed memory unless asked), so a child's peak does not add to it."""
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is not None:
+        trim(0)
 
 
 def _previous_pages(manifest: artifacts.Manifest) -> set[str]:

@@ -115,3 +115,31 @@ def test_an_incremental_build_is_always_a_cold_build_through_a_terms_changes(tmp
     said = _step(root, out, tmp_path, DAY + dt.timedelta(days=1))
     assert _carried(said) == len(pupils) - 1  # p99 is new; every other pupil still there carried over
     assert not (out / "staff" / "pupils" / "p01").exists() and not (out / "families" / "p01").exists()
+
+
+def test_serves_preview_renders_exactly_the_pages_the_next_build_changes_with_the_same_bytes(tmp_path: Path, html_pdfs: None) -> None:
+    """serve's first pass after a save (build.preview): the saved pupil's page and every page listing pupils that changed."""
+    from generator.build import PreviewMemo, preview
+    from generator.output.artifacts import code_version, read_manifest
+    from generator.sources.cache import RecordCache
+
+    root = tmp_path / "school"
+    shutil.copytree(EXAMPLE, root)
+    out = tmp_path / "out"
+    build(root, out, jobs=1, as_of=DAY)
+    before = tree_bytes(out)
+    memo, cache = PreviewMemo(manifest=read_manifest(out / ".mentorsite")), RecordCache(code_version())
+    unchanged = preview(root, as_of=DAY, cache=cache, memo=memo)
+    assert unchanged is not None and unchanged.pages == {}
+
+    _edit(root / "pupils" / "p05.yaml", r"^first_name: .*$", "first_name: Previewed")
+    made = preview(root, as_of=DAY, cache=cache, memo=memo)
+    assert made is not None
+    build(root, out, jobs=1, as_of=DAY)
+    after = tree_bytes(out)
+    assert {dest: after[dest] for dest in made.pages} == made.pages  # the same bytes the build then writes
+    changed_pages = {d for d in after if d.endswith(".html") and before.get(d) != after[d]}
+    later = {"staff/progress/index.html", "staff/analysis/index.html"}  # left to the full build that follows
+    assert changed_pages - later - {d for d in changed_pages if "/pagefind" in d} <= set(made.pages)  # none left stale
+    assert {"staff/pupils/p05/index.html", "staff/register/index.html"} <= set(made.pages)
+    assert made.following >= 1

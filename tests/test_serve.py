@@ -148,11 +148,20 @@ def test_saves_rebuild_and_bad_input_keeps_the_last_good_site(tmp_path: Path) ->
         time.sleep(1.0)
         assert epoch(server.port) == first, "hidden, scratch and output files must not trigger a rebuild"
 
+        import threading
+
+        waited: list[int] = []  # the reload script's request: answered when the next build is in, not by polling
+        waiter = threading.Thread(target=lambda: waited.append(int(get(server.port, f"/__mentorsite/epoch?after={first}")[2])))
+        waiter.start()
+        time.sleep(0.3)
+        assert waited == [], "a request for the next epoch waits for it"
         text = record.read_text(encoding="utf-8")
         record.write_text(re.sub(r"(?m)^first_name: .*$", "first_name: Zephyrine", text), encoding="utf-8")
+        waiter.join(30)
+        assert waited and waited[0] > first
         wait_for(lambda: epoch(server.port) > first)
-        assert b"Zephyrine" in get(server.port, page)[2]  # the page first; its PDFs follow in a second pass
-        assert any(m.startswith("built in") and m.endswith("PDFs follow") for m in messages), messages
+        assert b"Zephyrine" in get(server.port, page)[2]  # the page first, from memory; its PDFs follow in a full build
+        assert any(" pages updated in " in m and m.endswith("PDFs and analysis pages follow") for m in messages), messages
         wait_for(lambda: status(server.port) == {"epoch": first + 2, "ok": True, "errors": [], "pdfs_pending": 0})
         assert "Zephyrine" in pdf_text(root / "output" / "families" / record.stem / "profile.pdf")
 

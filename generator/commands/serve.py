@@ -17,7 +17,7 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import cast
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -34,16 +34,17 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from generator.build import build
-from generator.output.artifacts import code_version
-from generator.output.write import BuildLocked
+from generator.build import PreviewMemo, build, preview
+from generator.output.artifacts import code_version, read_manifest
+from generator.output.write import STATE_DIR, BuildLocked
 from generator.sources.cache import RecordCache
 from generator.sources.diagnostics import InvalidInput
 
 Report = Callable[[str], None]
 HOST = "127.0.0.1"
-DEBOUNCE = 0.3  # seconds without a file event before a rebuild starts
+DEBOUNCE = 0.15  # seconds without a file event before a rebuild starts (an editor's save is a burst of events within milliseconds)
 HTML_WAIT = 10.0  # longest an HTML request waits for a rebuild in progress
+EPOCH_WAIT = 20.0  # longest the reload script's request waits for the next build before asking again
 EVENTS: list[type[FileSystemEvent]] = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
                                        FileClosedEvent, DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
 """Changes only: the build itself opens and reads every input, and those events must not start a rebuild."""
@@ -66,8 +67,8 @@ RELOAD_JS = """<script>(() => {
     note.setAttribute("role", "status");
     note.style.cssText = "position:fixed;bottom:0;right:0;z-index:2147483647;background:#1a4d8f;color:#fff;" +
       "font:14px/1.4 sans-serif;padding:.5em 1em";
-    note.textContent = "mentorsite: this page is up to date; " + n + " PDF" + (n === 1 ? " is" : "s are") +
-      " being brought up to date in the background (the page reloads when they are ready).";
+    note.textContent = "mentorsite: this page is up to date; " + n + " other file" + (n === 1 ? " (a PDF or the analysis) is" :
+      "s (PDFs, progress and analysis) are") + " being brought up to date in the background (the page reloads when they are ready).";
     document.body.appendChild(note);
   };
   fetch("/__mentorsite/status", {cache: "no-store"}).then((r) => r.json())
@@ -75,10 +76,10 @@ RELOAD_JS = """<script>(() => {
       if (!s.ok && !document.getElementById("mentorsite-failed")) show(s.errors);
       else if (s.pdfs_pending > 0) pending(s.pdfs_pending);
     }).catch(() => {});
-  const poll = () => fetch("/__mentorsite/epoch", {cache: "no-store"}).then((r) => r.text())
-    .then((t) => { if (Number(t) !== seen) location.reload(); else setTimeout(poll, 1000); })
+  const poll = () => fetch("/__mentorsite/epoch?after=" + seen, {cache: "no-store"}).then((r) => r.text())
+    .then((t) => { if (Number(t) !== seen) location.reload(); else setTimeout(poll, 250); })
     .catch(() => setTimeout(poll, 1000));
-  setTimeout(poll, 1000);
+  setTimeout(poll, 250);
 })();</script>
 """
 
@@ -105,8 +106,13 @@ class Server:
                  as_of: dt.date | None = None, report: Report = lambda _m: None) -> None:
         self.root, self.out = root.resolve(), out.resolve()
         self.jobs, self.as_of, self.report = jobs, as_of, report
-        self.status = Status()
-        self.cache = RecordCache(code_version())  # validated records kept in memory: a save re-parses only that file
+        self._status = Status()
+        self._epoch_changed = threading.Condition()
+        self.cache = RecordCache(code_version(), trust_stat=True)  # records kept in memory: a save re-reads only the files it touched
+        self.memo = PreviewMemo()
+        self.overlay: dict[str, bytes] = {}
+        """Pages a preview rendered, by output path, served instead of the files until the full build has written them."""
+        self._changes: set[Path] = set()
         self.idle = threading.Event()
         self.idle.set()
         self._cond = threading.Condition()
@@ -116,6 +122,22 @@ class Server:
         self.port: int = self._httpd.server_address[1]
         self._observer = Observer()
         self._threads: list[threading.Thread] = []
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    @status.setter
+    def status(self, value: Status) -> None:
+        with self._epoch_changed:
+            self._status = value
+            self._epoch_changed.notify_all()
+
+    def wait_for_epoch(self, seen: int, timeout: float) -> int:
+        """The epoch once it is no longer `seen`, or after `timeout` seconds: a page's reload script waits here instead of polling."""
+        with self._epoch_changed:
+            self._epoch_changed.wait_for(lambda: self._status.epoch != seen or self._stopping, timeout)
+            return self._status.epoch
 
     def start(self) -> None:
         try:
@@ -135,6 +157,8 @@ class Server:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
+        with self._epoch_changed:
+            self._epoch_changed.notify_all()  # reload scripts waiting for the next epoch get an answer now
         if not self.idle.is_set():
             self.report("finishing the rebuild in progress (Ctrl-C again to abandon it)")
         if self._threads:
@@ -147,18 +171,56 @@ class Server:
             self._observer.stop()
             self._observer.join()
 
-    def changed(self) -> None:
+    def changed(self, paths: tuple[Path, ...] = ()) -> None:
         """A watched file changed: (re)start the quiet period before the next rebuild."""
         with self._cond:
+            self._changes.update(paths or (self.root,))
             self._dirty = True
             self._last_event = time.monotonic()
             self._cond.notify_all()
 
     def _rebuild_loop(self) -> None:
         while self._wait_for_quiet():
-            self._build(defer_pdfs=True)  # pages first, in about a second
+            with self._cond:
+                changes, self._changes = self._changes, set()
+            if self._only_pupil_files(changes) and self._preview():
+                if not self._dirty and not self._stopping:
+                    self._build(in_background=True)  # the rest (PDFs, analysis) while the previewed pages are served
+                continue
+            self._build(defer_pdfs=True)  # pages first
             while self.status.pdfs_pending and not self._dirty and not self._stopping:
                 self._build()  # then the PDFs, unless another save came in meanwhile (its pass goes first)
+
+    def _only_pupil_files(self, changes: set[Path]) -> bool:
+        pupils = self.root / "pupils"
+        return bool(changes) and all(p.parent == pupils and p.suffix == ".yaml" for p in changes)
+
+    def _preview(self) -> bool:
+        """Render the pages a save to pupil files changed into memory (about a second); False when a full build must do it."""
+        self.idle.clear()
+        started = time.monotonic()
+        try:
+            made = preview(self.root, as_of=self.as_of, cache=self.cache, memo=self.memo)
+        except InvalidInput as err:
+            lines = [d.format() for d in err.diagnostics]
+            for line in lines:
+                self.report(line)
+            self.overlay = {}
+            self.status = Status(self.status.epoch + 1, False, tuple(lines))
+            self.report(f"build failed ({len(lines)} problem(s)); serving the last good build until the next save")
+            return True
+        except Exception as err:  # anything else: let the full build find and report it
+            self.report(f"preview skipped ({type(err).__name__}: {err}); building in full")
+            return False
+        finally:
+            self.idle.set()
+        if made is None:
+            return False
+        self.overlay = {**self.overlay, **made.pages}
+        self.status = Status(self.status.epoch + 1, True, (), made.following)
+        self.report(f"{len(made.pages)} pages updated in {time.monotonic() - started:.2f}s; "
+                    f"{made.following} PDFs and analysis pages follow")
+        return True
 
     def _wait_for_quiet(self) -> bool:
         """Block until a change is followed by DEBOUNCE seconds without another; False when stopping."""
@@ -170,13 +232,17 @@ class Server:
             self._dirty = False
             return not self._stopping
 
-    def _build(self, *, defer_pdfs: bool = False) -> None:
-        self.idle.clear()
+    def _build(self, *, defer_pdfs: bool = False, in_background: bool = False) -> None:
+        """A full build; `in_background` after a preview: pages are served (from the preview) while it runs."""
+        if not in_background:
+            self.idle.clear()
         started = time.monotonic()
         errors, pending = ["interrupted"], 0
         try:
             errors, pending = self._try_build(defer_pdfs)
         finally:
+            self.overlay = {}  # the files now hold what the preview showed, or the last good build does
+            self.memo.manifest = read_manifest(self.out / STATE_DIR) if not errors else self.memo.manifest
             self.status = Status(self.status.epoch + 1, not errors, tuple(errors), pending)
             self.idle.set()
         if errors:
@@ -189,7 +255,7 @@ class Server:
         """Build once; the problems as lines, each already reported, or [] when it worked; and the PDFs left pending."""
         try:
             result = build(self.root, self.out, jobs=self.jobs, as_of=self.as_of, report=self.report, cache=self.cache,
-                           defer_pdfs=defer_pdfs)
+                           defer_pdfs=defer_pdfs, memo=self.memo)
             return [], result.pdfs_pending
         except InvalidInput as err:
             lines = [d.format() for d in err.diagnostics]
@@ -230,7 +296,7 @@ class _Watcher(FileSystemEventHandler):
         if isinstance(event, (DirCreatedEvent, DirMovedEvent)) and paths[-1].parent in self.shallow:
             with contextlib.suppress(OSError):  # unless it is already gone again
                 self.watch(paths[-1])  # a new folder beside the output: watch it too
-        self.server.changed()
+        self.server.changed(tuple(paths))
 
 
 def ignored(root: Path, out: Path, path: Path) -> bool:
@@ -276,7 +342,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._host_allowed():
             self._send(400, TEXT, b"unexpected Host header\n", head)
         elif url_path == "/__mentorsite/epoch":
-            self._send(200, TEXT, str(self.app.status.epoch).encode(), head)
+            after = parse_qs(urlsplit(self.path).query).get("after", [""])[0]
+            epoch = self.app.wait_for_epoch(int(after), EPOCH_WAIT) if after.isdigit() and len(after) < 12 else self.app.status.epoch
+            self._send(200, TEXT, str(epoch).encode(), head)
         elif url_path == "/__mentorsite/status":
             self._send(200, TYPES[".json"], self.app.status.json(), head)
         elif url_path == "/":
@@ -293,7 +361,12 @@ class _Handler(BaseHTTPRequestHandler):
         page = posixpath.splitext(url_path)[1] in ("", ".html")
         if page:
             self.app.idle.wait(HTML_WAIT)  # never serve a page from before a rebuild that is under way
-        status, target = self.app.status, resolve(self.app.out, url_path)
+        status, overlay = self.app.status, self.app.overlay
+        previewed = _previewed(overlay, url_path) if page and overlay else None
+        if previewed is not None:
+            self._send(200, TYPES[".html"], inject(previewed, status.epoch), head)
+            return
+        target = resolve(self.app.out, url_path)
         if target is not None and target.is_dir():
             if not url_path.endswith("/"):
                 self._redirect(folder_url(url_path))
@@ -323,6 +396,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+
+def _previewed(overlay: dict[str, bytes], url_path: str) -> bytes | None:
+    """The previewed page a URL names, if a preview made it (a folder URL names its index.html)."""
+    clean = posixpath.normpath("/" + url_path).lstrip("/")
+    if any(part.startswith(".") for part in clean.split("/")):
+        return None
+    return overlay.get(clean) if clean.endswith(".html") else overlay.get(f"{clean}/index.html".lstrip("/"))
 
 
 def _read(target: Path | None) -> bytes | None:

@@ -8,6 +8,7 @@ decides what each audience gets.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from generator.judge import paperwork
@@ -141,14 +142,29 @@ class SchoolFacts:
         return next((s.name for s in self.site.staff if s.id == staff_id), staff_id)
 
 
-def derive_school(site: Site, pupils: dict[str, Pupil], now: dt.datetime) -> SchoolFacts:
-    """Every pupil's facts, in register order."""
+def derive_school(site: Site, pupils: dict[str, Pupil], now: dt.datetime,
+                  memo: dict[tuple[str, str, dt.datetime, str | None], PupilFacts] | None = None,
+                  tokens: Mapping[str, str] | None = None) -> SchoolFacts:
+    """Every pupil's facts, in register order.
+
+    `memo` and `tokens` (serve): a pupil whose token (the digest of their
+    file under this site.yaml's digest) is one already judged at this moment
+    and round keeps those facts; `memo` is left holding this school's only.
+    """
     index = next(i for i, t in enumerate(site.half_terms) if t.id == site.current_half_term)
     terms = tuple(site.half_terms[: index + 1])
     staff = {s.id: s.name for s in site.staff}
     graded = [t for t in terms if any(p.assessments.get(t.id) for p in pupils.values())]
     judged = graded[-1] if graded else None
-    facts = [derive_pupil(pid, record, site, terms, staff, now, judged) for pid, record in pupils.items()]
+    if memo is None or tokens is None:
+        facts = [derive_pupil(pid, record, site, terms, staff, now, judged) for pid, record in pupils.items()]
+    else:
+        keys = {pid: (pid, tokens[pid], now, judged.id if judged else None) for pid in pupils if pid in tokens}
+        facts = [memo[keys[pid]] if pid in keys and keys[pid] in memo else derive_pupil(pid, record, site, terms, staff, now, judged)
+                 for pid, record in pupils.items()]
+        kept = {keys[f.id]: f for f in facts if f.id in keys}
+        memo.clear()
+        memo.update(kept)
     facts.sort(key=lambda f: f.sort_name)
     return SchoolFacts(site=site, now=now, terms=terms, current=terms[-1], pupils=tuple(facts), round=judged)
 

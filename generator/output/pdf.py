@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
@@ -33,27 +34,52 @@ PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "pdf
 """Archival PDF/A-3b, tagged for screen readers; a fixed identifier keeps the bytes reproducible."""
 
 
-@dataclass(frozen=True)
 class PdfJob:
-    dest: str
-    """Output path relative to the output folder, '/'-separated."""
-    html: str
-    known: tuple[str, ...] = ()
-    """URLs this document fetched last time (from the manifest), sent with its first task."""
+    """One document to make: its destination and HTML, kept compressed (a trust's build holds thousands at once)."""
+
+    __slots__ = ("dest", "known", "packed")
+
+    def __init__(self, dest: str, html: str, known: tuple[str, ...] = ()) -> None:
+        self.dest = dest
+        """Output path relative to the output folder, '/'-separated."""
+        self.packed = pack(html)
+        self.known = known
+        """URLs this document fetched last time (from the manifest), sent with its first task."""
+
+    @property
+    def html(self) -> str:
+        return unpack(self.packed)
 
 
-@dataclass(frozen=True)
 class PdfTask:
-    """One document and everything it needs; a plain value, picklable for any executor."""
+    """One document and everything it needs; a plain value, picklable for any executor. Its HTML travels compressed."""
 
-    dest: str
-    html: str
-    css: tuple[str, ...]
-    """The print stylesheets' texts, parsed once per worker process."""
-    files: tuple[tuple[str, bytes | None], ...] = ()
-    """(URL, bytes) of each file it may embed; None for one that is refused or missing (the worker fails it as before)."""
-    css_files: tuple[tuple[str, bytes | None], ...] = ()
-    """(URL, bytes) of the files the print CSS imports or uses (resolved once per build by `css_bundle`)."""
+    __slots__ = ("css", "css_files", "dest", "files", "packed")
+
+    def __init__(self, dest: str, html: str | bytes, css: tuple[str, ...], files: tuple[tuple[str, bytes | None], ...] = (),
+                 css_files: tuple[tuple[str, bytes | None], ...] = ()) -> None:
+        self.dest = dest
+        self.packed = html if isinstance(html, bytes) else pack(html)
+        """The HTML, zlib-compressed (`pack`); bytes are taken as already packed."""
+        self.css = css
+        """The print stylesheets' texts, parsed once per worker process."""
+        self.files = files
+        """(URL, bytes) of each file it may embed; None for one that is refused or missing (the worker fails it as before)."""
+        self.css_files = css_files
+        """(URL, bytes) of the files the print CSS imports or uses (resolved once per build by `css_bundle`)."""
+
+    @property
+    def html(self) -> str:
+        return unpack(self.packed)
+
+
+def pack(html: str) -> bytes:
+    """HTML compressed for keeping and sending (about a tenth of its size; level 1 costs a fraction of a millisecond)."""
+    return zlib.compress(html.encode("utf-8"), 1)
+
+
+def unpack(packed: bytes) -> str:
+    return zlib.decompress(packed).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -301,12 +327,12 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
                      css_files: tuple[tuple[str, bytes | None], ...] = ()) -> Iterator[PdfResult]:
     """Submit every job now, and yield each document's result as it finishes (completion order: callers key by path).
 
-    Longest documents go first (HTML length stands in for cost), so the last
+    Longest documents go first (compressed HTML length stands in for cost), so the last
     to finish are short ones. A task whose document asked for a file it was
     not sent is sent again with that file (`resolve` gives its bytes, or
     None when it is refused or missing), at most a few times.
     """
-    ordered = sorted(jobs, key=lambda job: (-len(job.html), job.dest))
+    ordered = sorted(jobs, key=lambda job: (-len(job.packed), job.dest))
     files: dict[str, bytes | None] = {}
 
     def task(job: PdfJob, urls: Iterable[str]) -> PdfTask:
@@ -314,7 +340,7 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
             if url not in files:
                 files[url] = resolve(url)
         wanted = sorted(set(urls))
-        return PdfTask(job.dest, job.html, css, tuple((url, files[url]) for url in wanted), css_files)
+        return PdfTask(job.dest, job.packed, css, tuple((url, files[url]) for url in wanted), css_files)
 
     pending: dict[Future[PdfResult], tuple[PdfJob, frozenset[str], int]] = {}
     for job in ordered:

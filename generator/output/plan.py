@@ -176,6 +176,20 @@ def _check_view_types(output: Output) -> None:
 
 def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite) -> None:
     """The intranet's pages about many pupils (each pupil's own page is `plan_pupil`'s)."""
+    plan_lists(add, school, staff)
+    add("staff/progress/index.html", "progress.html", meeting=progress_meeting(school, staff))
+    add("staff/analysis/index.html", "analysis.html", analysis=analysis_page(school))
+
+
+def list_pages(school: SchoolFacts, staff: StaffSite) -> list[Output]:
+    """The staff pages that list pupils by name (what `serve` updates first after a save, with the pupil's own page)."""
+    outputs: list[Output] = []
+    plan_lists(_adder(outputs), school, staff)
+    return outputs
+
+
+def plan_lists(add: Add, school: SchoolFacts, staff: StaffSite) -> None:
+    """Dashboard, register, pupils, caseloads and year pages: quick to make, and each names pupils."""
     add("staff/index.html", "dashboard.html", site=staff)
     add("staff/register/index.html", "register.html", site=staff)
     add("staff/pupils/index.html", "pupils.html", site=staff)
@@ -187,8 +201,6 @@ def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite) -> None:
     add("staff/years/index.html", "years.html", site=staff, years=years)
     for year in years:
         add(f"staff/years/{year.overview.year}/index.html", "year.html", year=year)
-    add("staff/progress/index.html", "progress.html", meeting=progress_meeting(school, staff))
-    add("staff/analysis/index.html", "analysis.html", analysis=analysis_page(school))
 
 
 def plan_family(add: Add, school: SchoolFacts, facts: PupilFacts, letters: Mapping[str, LetterTemplate]) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import hashlib
 import posixpath
 from pathlib import Path
@@ -103,6 +104,7 @@ def format_date(value: dt.date | None, style: str = "long") -> str:
     return f"{value.day} {value:%B %Y}" if style == "long" else f"{value.day} {value:%b %Y}"
 
 
+@functools.lru_cache(maxsize=65536)
 def relative(target: str, page: str) -> str:
     """A link from output page `page` to output path `target`, both '/'-separated and relative to the audience folder.
 

@@ -89,10 +89,11 @@ def load_school(root: Path, cache: RecordCache | None = None) -> Checked:
     upns: dict[str, str] = {}  # UPN → the first file that holds it
     site_doc_key = _digest_file(site_path) if cache is not None and site is not None else ""
     pupil_dir = root / "pupils"
+    folder_inside = not _outside(root, pupil_dir, "pupils")  # resolved once: a plain file in it is inside too
     for path in sorted(pupil_dir.glob("*")) if pupil_dir.is_dir() else []:
         if path.name.startswith(".") or path.is_dir():
             continue
-        rel_path = rel(root, path)
+        rel_path = f"pupils/{path.name}" if path.name.isascii() and path.name.isprintable() else rel(root, path)
         if path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml":
             problems.append(Diagnostic(rel_path, Position(1, 1), "pupil.file.extension",
                                        f"pupil files end in .yaml; rename it to {rel_path.rsplit('/', 1)[-1][:-len(path.suffix)]}.yaml"))
@@ -100,10 +101,18 @@ def load_school(root: Path, cache: RecordCache | None = None) -> Checked:
         if path.suffix != ".yaml":
             continue
         problems += _name_problem(root, path, rel_path, "pupil")
-        outside = _outside(root, path, rel_path)
+        outside = [] if folder_inside and not path.is_symlink() else _outside(root, path, rel_path)
         problems += outside
         known = len(problems)
+        stat = _stat(path) if cache is not None and cache.trust_stat and not outside else None
+        if stat is not None and cache is not None and site is not None and known == len(problems):
+            hit = cache.unchanged(rel_path, stat, site_doc_key)
+            if hit is not None and (hit.upn is None or upns.setdefault(hit.upn, rel_path) == rel_path):
+                pupils[path.stem] = hit  # not touched since it was read and found valid (serve)
+                continue
         data = _cached_bytes(path, cache, outside)
+        if data is not None and stat is not None and cache is not None:
+            cache.saw(rel_path, stat, data, site_doc_key)
         if data is not None and site_doc is not None and site is not None and known == len(problems):
             hit = cache.get(rel_path, data, site_doc_key) if cache is not None else None
             if hit is not None and (hit.upn is None or upns.setdefault(hit.upn, rel_path) == rel_path):
@@ -158,6 +167,14 @@ def _digest_file(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _cached_bytes(path: Path, cache: RecordCache | None, outside: list[Diagnostic]) -> bytes | None:
