@@ -6,6 +6,7 @@ It never prints; progress goes to the `report` callback the caller passes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
@@ -13,7 +14,8 @@ import functools
 import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,13 +126,39 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     if explain is not None:
         for reason in artifacts.fingerprint_changes(previous.fingerprint, fingerprint):
             explain(f"building because {reason}")
+    workers = jobs or os.cpu_count() or 1
+    with _early_pool(workers, defer_pdfs or dask_scheduler is not None) as early:
+        return _build(root, out, fingerprint, started, workers, early, as_of=as_of, report=report, explain=explain,
+                      dask_scheduler=dask_scheduler, progress=progress, cache=cache, defer_pdfs=defer_pdfs, memo=memo)
+
+
+@contextlib.contextmanager
+def _early_pool(workers: int, none: bool) -> Iterator[Executor | None]:
+    """A local PDF pool started before anything is judged, so its first worker has imported WeasyPrint by the time documents are known.
+
+    An edited pupil's few documents then render beside the page rendering
+    and search indexing instead of after them (a worker takes about a
+    second to start). More workers start as documents are submitted. None
+    with one job, for serve's fast pass, and for a Dask cluster.
+    """
+    if none or workers <= 1:
+        yield None
+        return
+    with open_executor(workers, initializer=pdf.warm_up) as pool:
+        pool.submit(int)  # starts one worker; the initializer runs first in it
+        yield pool
+
+
+def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, workers: int, early: Executor | None, *,
+           as_of: dt.date | dt.datetime | None, report: Report, explain: Report | None, dask_scheduler: str | None,
+           progress: Progress, cache: RecordCache | None, defer_pdfs: bool, memo: PreviewMemo | None) -> BuildResult:
+    """`build` once it knows something changed."""
     parsed = RecordCache.read(out / STATE_DIR / RECORDS, artifacts.code_version()) if cache is None else cache
     parsed.hits = 0
     started_history = time.monotonic()
     repo = history.read_history(root, ["pupils", "content/policies"])
     checked = check(root, repo, parsed)
     templates = template_set(root)  # the school's templates/ over ours, file by file; links and outside files refused
-    workers = jobs or os.cpu_count() or 1
     school = derive(root, checked, as_of, memo, parsed)
     for found in warnings.warnings(checked, school.as_of):
         report(found.format())
@@ -253,7 +281,9 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
                                      if o.dest in previous.artifacts else ()) for o in pdf_outputs]
         reused = sum(1 for o in outputs if o.kind == "pdf") + carried_pdfs - len(jobs_to_render) - pending
         pages, rendered_pages = len(carried_pages), 0
-        with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
+        pool = contextlib.nullcontext(early) if early is not None else \
+            open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render))
+        with pool as executor:
             rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while pages render
             changed_audiences: set[str] = set()
             total_pages = sum(1 for o in outputs if o.kind == "html") + len(carried_pages)

@@ -20,8 +20,10 @@ import contextvars
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,7 +47,7 @@ class ViewDigests:
     """Digests of views in their canonical form, memoised per object for one build (a site view is shared by many pages)."""
 
     def __init__(self) -> None:
-        self._memo: dict[int, tuple[object, str]] = {}
+        self._memo: dict[int, tuple[Callable[[], object], str]] = {}
 
     def digest(self, value: object) -> str:
         return hashlib.sha256(self._canonical(value).encode("utf-8")).hexdigest()
@@ -69,7 +71,7 @@ class ViewDigests:
         if value is None or isinstance(value, (bool, int, float, str, dt.date, dt.time, enum.Enum)):
             return repr(value)
         memo = self._memo.get(id(value))
-        if memo is not None and memo[0] is value:
+        if memo is not None and memo[0]() is value:
             return memo[1]
         if not ((dataclasses.is_dataclass(value) and not isinstance(value, type)) or callable(getattr(value, "model_dump", None))):
             raise TypeError(f"a view holds a {type(value).__name__}, which has no canonical form; use a frozen dataclass")
@@ -77,8 +79,16 @@ class ViewDigests:
         if " at 0x" in text:
             raise TypeError(f"a view holds an object without a value repr inside a {type(value).__name__}")
         digest = "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-        self._memo[id(value)] = (value, digest)  # keeps `value` alive, so its id is not reused this build
+        try:  # a weak reference: a view dropped after rendering is freed; its id, if reused, then no longer matches
+            ref: Callable[[], object] = weakref.ref(value)
+        except TypeError:  # no weak references (a slotted object): kept alive, so its id is not reused this build
+            ref = functools.partial(_same, value)
+        self._memo[id(value)] = (ref, digest)
         return digest
+
+
+def _same(value: object) -> object:
+    return value
 
 
 # --- templates recorded while rendering ----------------------------------------------
