@@ -22,6 +22,7 @@ from typing import Any
 
 from generator import views
 from generator.history import git as history
+from generator.history.memo import HISTORY, HistoryMemo
 from generator.history.targets import lowered_without_was
 from generator.judge import clock, warnings
 from generator.judge.derive import SchoolFacts, derive_school
@@ -57,7 +58,8 @@ class BuildResult:
     """Stale PDFs left for the next build (serve's first pass)."""
 
 
-def check(root: Path, repo: history.History | None = None, cache: RecordCache | None = None) -> Checked:
+def check(root: Path, repo: history.History | None = None, cache: RecordCache | None = None,
+          memo: HistoryMemo | None = None) -> Checked:
     """Validate only; raises InvalidInput listing every problem.
 
     A target written in the short form is also compared with its versions
@@ -67,7 +69,7 @@ def check(root: Path, repo: history.History | None = None, cache: RecordCache | 
     files that were valid before with the same site.yaml.
     """
     checked = load_school(root, cache)
-    lowered = lowered_without_was(root, checked, repo or history.read_history(root, ["pupils"]))
+    lowered = lowered_without_was(root, checked, repo or history.read_history(root, ["pupils"]), memo)
     if lowered:
         raise InvalidInput(lowered)
     check_templates(template_set(root))
@@ -157,7 +159,8 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
     parsed.hits = 0
     started_history = time.monotonic()
     repo = history.read_history(root, ["pupils", "content/policies"])
-    checked = check(root, repo, parsed)
+    versions_read = memo.history_memo if memo is not None else HistoryMemo.read(out / STATE_DIR / HISTORY, artifacts.code_version())
+    checked = check(root, repo, parsed, versions_read)
     templates = template_set(root)  # the school's templates/ over ours, file by file; links and outside files refused
     school = derive(root, checked, as_of, memo, parsed)
     for found in warnings.warnings(checked, school.as_of):
@@ -168,8 +171,8 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         views.policy(slug, meta, body, school.as_of,
                      policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body, checked.site.policy_history))
         for slug, (meta, body, _line) in sorted(checked.policies.items()))
-    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site) for p in school.pupils}
-    staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site))
+    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site, versions_read) for p in school.pupils}
+    staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site, versions_read))
     report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
     governors = views.governors_site(school, policies)
     compiled_letters = letters.compile_letters(checked.letters)
@@ -329,6 +332,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                                                                                       for pid, u in sorted(units.items())}})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
+        staging.write_or_reuse(f"{STATE_DIR}/{HISTORY}", versions_read.to_bytes(), out / STATE_DIR / HISTORY)
         swapping = time.monotonic()
         staging.commit()
         report(f"swapped in in {time.monotonic() - swapping:.1f}s")
@@ -345,6 +349,8 @@ class PreviewMemo:
     """The git history read at a commit, kept while HEAD stays there (a save does not commit)."""
     envs: dict[Any, Any] = field(default_factory=dict)
     """The audiences' Jinja environments, compiled templates kept (a preview runs only when no template changed)."""
+    history_memo: HistoryMemo = field(default_factory=lambda: HistoryMemo(artifacts.code_version()))
+    """What was read from old versions of pupil files, by blob id (history.memo)."""
     derived: dict[Any, Any] = field(default_factory=dict)
     """Each pupil's facts by (id, record key, moment, round), so a save re-judges only the pupils it changed."""
 
@@ -381,16 +387,17 @@ def preview(root: Path, *, as_of: dt.date | dt.datetime | None, cache: RecordCac
         memo.history = (head, history.read_history(root, ["pupils", "content/policies"]))
     repo = memo.history[1]
     checked = load_school(root, cache)  # the same checks as check(), less the templates: only pupil files changed
-    lowered = lowered_without_was(root, checked, repo)
+    lowered = lowered_without_was(root, checked, repo, memo.history_memo)
     if lowered:
         raise InvalidInput(lowered)
     school = derive(root, checked, as_of, memo, cache)
-    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site) for p in school.pupils}
+    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site, memo.history_memo) for p in school.pupils}
     keys = _pupil_keys(school, cache, trails, checked)
     changed = [p for p in school.pupils if not isinstance(units.get(p.id), dict) or units[p.id].get("key") != keys.get(p.id)]
     if len(changed) > PREVIEW_MOST:
         return None
-    staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site))
+    staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site,
+                                                              memo.history_memo))
     by_id = {p.id: p for p in school.pupils}
     letters_ = letters.compile_letters(checked.letters)
     own = [o for p in changed for o in plan_pupil(pupil_school(school, p.id, by_id), p.id, letters_, trails.get(p.id))]

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from generator.history.git import Commit, FileHistory, Version
+from generator.history.memo import HistoryMemo, names_key
 from generator.rules import targets as target_rules
 from generator.sources.diagnostics import InvalidInput
 from generator.sources.load import parse_text
@@ -86,9 +87,23 @@ def file_changes(history: FileHistory, *, subjects: Names | None = None,
     return result
 
 
+def change_texts(history: FileHistory, memo: HistoryMemo, *, subjects: Names, half_terms: Names) -> list[tuple[Version, list[str]]]:
+    """`file_changes` as sentences, each commit's read from `memo` when its two blobs were described before with these names."""
+    names = names_key(subjects, half_terms)
+    result: list[tuple[Version, list[str]]] = []
+    for version in history.versions:
+        if version.change == "earliest":
+            result.append((version, [EARLIEST]))
+            continue
+        old, new = version.previous, version.text
+        result.append((version, memo.changes(names, version.previous_blob, version.blob, lambda o=old, n=new: [  # type: ignore[misc]
+            c.text for c in pupil_changes(o, n, subjects=subjects, half_terms=half_terms)])))
+    return result
+
+
 def lowered_targets(history_for_file: FileHistory,
                     grade_order: Callable[[str], Sequence[str]] | Mapping[str, Sequence[str]],
-                    slt_ids: AbstractSet[str]) -> list[Finding]:
+                    slt_ids: AbstractSet[str], memo: HistoryMemo | None = None) -> list[Finding]:
     """Targets lowered without senior sign-off (policy: only SLT may lower a target), newest first.
 
     Each version is parsed (never matched line by line, so `"targets":` or a
@@ -104,13 +119,13 @@ def lowered_targets(history_for_file: FileHistory,
     for version in reversed(history_for_file.versions):
         if version.text is None:
             continue
-        record = version_targets(version.text)
+        record = memo_targets(memo, version.blob, version.text)
         if record is None:
             continue
         if version.change == "earliest":  # older history is not in this clone: a baseline, not a change
             last.update({s: t.grade for s, t in record.items() if t.grade is not None})
             continue
-        previous = version_targets(version.previous) if version.previous is not None else None
+        previous = memo_targets(memo, version.previous_blob, version.previous) if version.previous is not None else None
         if previous is not None:  # the first parent's grades, falling back to older ones for a subject it lacked
             last.update({s: t.grade for s, t in previous.items() if t.grade is not None})
         for subject, target in record.items():
@@ -133,6 +148,11 @@ def lowered_targets(history_for_file: FileHistory,
                                         commit.author, commit.date, approver))
     findings.reverse()
     return findings
+
+
+def memo_targets(memo: HistoryMemo | None, blob: str | None, text: str) -> dict[str, target_rules.Entry] | None:
+    """A version's targets, from `memo` when given (by blob id), else read (and kept for this process)."""
+    return version_targets(text) if memo is None else memo.targets(blob, text, version_targets)
 
 
 @lru_cache(maxsize=65536)

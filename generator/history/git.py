@@ -80,6 +80,9 @@ class Version:
     """The file after this commit; None when the commit deleted it."""
     previous: str | None
     """The file before this commit (in its first parent); None when created or unknown."""
+    blob: str | None = None
+    """git's id for `text` (its content address): what was read from it can be kept between builds (history.memo)."""
+    previous_blob: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ def read_history(root: Path, paths: Iterable[str], *, git: str = "git") -> Histo
     versions: dict[str, list[Version]] = {}
     for sha, change, path, old, new in raw_changes:
         versions.setdefault(path, []).append(Version(commits[sha], change, _text(objects.get(new)) if new else None,
-                                                     _text(objects.get(old)) if old else None))
+                                                     _text(objects.get(old)) if old else None, new, old))
     dirty = _parse_status(status, prefix)
     files = {path: FileHistory(path, tuple(versions.get(path, ())), dirty.get(path, ""))
              for path in sorted(versions.keys() | dirty.keys())}

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.history.fielddiff import version_targets
+from generator.history.fielddiff import memo_targets
 from generator.history.git import FileHistory, History
+from generator.history.memo import HistoryMemo
 from generator.rules import targets as target_rules
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
 from generator.sources.load import load_yaml
 from generator.sources.validate import Checked
 
 
-def grade_before(history: FileHistory, subject: str, now: str) -> str | None:
+def grade_before(history: FileHistory, subject: str, now: str, memo: HistoryMemo | None = None) -> str | None:
     """The subject's grade in the newest committed version whose grade differs from `now` (unreadable versions and ones without it are passed over)."""
     for version in history.versions:
         if version.text is None:
             continue
-        record = version_targets(version.text)
+        record = memo_targets(memo, version.blob, version.text)
         if record is None:
             continue
         grade = record.get(subject, target_rules.Entry(None)).grade
@@ -34,7 +35,7 @@ def grade_before(history: FileHistory, subject: str, now: str) -> str | None:
     return None
 
 
-def lowered_without_was(root: Path, checked: Checked, repo: History) -> list[Diagnostic]:
+def lowered_without_was(root: Path, checked: Checked, repo: History, memo: HistoryMemo | None = None) -> list[Diagnostic]:
     """Every target written without `was` whose grade is below its grade in git, with no allowed approver: located errors."""
     if not repo.available:
         return []
@@ -52,7 +53,7 @@ def lowered_without_was(root: Path, checked: Checked, repo: History) -> list[Dia
             labels = scales.get(subject)
             if target.was is not None or labels is None or target.grade not in labels:
                 continue  # the long form says what it was and validation judged it; off-scale grades are validation's
-            before = grade_before(history, subject, target.grade)
+            before = grade_before(history, subject, target.grade, memo)
             if target_rules.lowered_from(labels, target.grade, before) is None:
                 continue
             approver = staff.get(target.approved_by or "")

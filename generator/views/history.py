@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from generator.history import git as git_history
 from generator.history import policydiff
-from generator.history.fielddiff import Finding, file_changes, lowered_targets
+from generator.history.fielddiff import Finding, change_texts, file_changes, lowered_targets
+from generator.history.memo import HistoryMemo
 from generator.sources.schema import Site
 
 
@@ -80,11 +81,19 @@ def _note(repo: git_history.History, file: git_history.FileHistory) -> str:
     return " ".join(notes)
 
 
-def pupil_trail(repo: git_history.History, rel_path: str, site: Site) -> Trail:
-    """Every commit that changed a pupil's record, with what it changed in words ("Maths target 6 → 5")."""
+def pupil_trail(repo: git_history.History, rel_path: str, site: Site, memo: HistoryMemo | None = None) -> Trail:
+    """Every commit that changed a pupil's record, with what it changed in words ("Maths target 6 → 5").
+
+    With `memo` (a build), a commit's sentences are read from it when the
+    same two blobs were described before.
+    """
     file = repo.file(rel_path)
     subjects = {s.id: s.name for s in site.subjects}
     terms = {t.id: t.name for t in site.half_terms}
+    if memo is not None:
+        entries = tuple(Entry(v.commit.date, v.commit.author, v.commit.subject, v.commit.short, tuple(texts))
+                        for v, texts in change_texts(file, memo, subjects=subjects, half_terms=terms))
+        return Trail(repo.available, _note(repo, file), entries)
     entries = tuple(
         Entry(v.commit.date, v.commit.author, v.commit.subject, v.commit.short, tuple(c.text for c in changes))
         for v, changes in file_changes(file, subjects=subjects, half_terms=terms)
@@ -136,7 +145,8 @@ class LoweredTarget:
     commit: str
 
 
-def lowered_without_approval(repo: git_history.History, pupils: Mapping[str, str], site: Site) -> tuple[LoweredTarget, ...]:
+def lowered_without_approval(repo: git_history.History, pupils: Mapping[str, str], site: Site,
+                             memo: HistoryMemo | None = None) -> tuple[LoweredTarget, ...]:
     """Across every pupil's history (`pupils`: id → name), each commit that moved a target down without an allowed approver."""
     if not repo.available:
         return ()
@@ -146,7 +156,7 @@ def lowered_without_approval(repo: git_history.History, pupils: Mapping[str, str
     names = {s.id: s.name for s in site.subjects}
     found: list[Finding] = []
     for pid in pupils:
-        found.extend(lowered_targets(repo.file(f"pupils/{pid}.yaml"), scales, approvers))
+        found.extend(lowered_targets(repo.file(f"pupils/{pid}.yaml"), scales, approvers, memo))
     rows = []
     for f in found:
         pid = f.path.removeprefix("pupils/").removesuffix(".yaml")
