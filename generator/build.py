@@ -6,7 +6,6 @@ It never prints; progress goes to the `report` callback the caller passes.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
@@ -14,8 +13,7 @@ import functools
 import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,30 +126,11 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     if explain is not None:
         for reason in artifacts.fingerprint_changes(previous.fingerprint, fingerprint):
             explain(f"building because {reason}")
-    workers = jobs or os.cpu_count() or 1
-    with _early_pool(workers, defer_pdfs or dask_scheduler is not None) as early:
-        return _build(root, out, fingerprint, started, workers, early, as_of=as_of, report=report, explain=explain,
-                      dask_scheduler=dask_scheduler, progress=progress, cache=cache, defer_pdfs=defer_pdfs, memo=memo)
+    return _build(root, out, fingerprint, started, jobs or os.cpu_count() or 1, as_of=as_of, report=report, explain=explain,
+                  dask_scheduler=dask_scheduler, progress=progress, cache=cache, defer_pdfs=defer_pdfs, memo=memo)
 
 
-@contextlib.contextmanager
-def _early_pool(workers: int, none: bool) -> Iterator[Executor | None]:
-    """A local PDF pool started before anything is judged, so its first worker has imported WeasyPrint by the time documents are known.
-
-    An edited pupil's few documents then render beside the page rendering
-    and search indexing instead of after them (a worker takes about a
-    second to start). More workers start as documents are submitted. None
-    with one job, for serve's fast pass, and for a Dask cluster.
-    """
-    if none or workers <= 1:
-        yield None
-        return
-    with open_executor(workers, initializer=pdf.warm_up) as pool:
-        pool.submit(int)  # starts one worker; the initializer runs first in it
-        yield pool
-
-
-def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, workers: int, early: Executor | None, *,
+def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, workers: int, *,
            as_of: dt.date | dt.datetime | None, report: Report, explain: Report | None, dask_scheduler: str | None,
            progress: Progress, cache: RecordCache | None, defer_pdfs: bool, memo: PreviewMemo | None) -> BuildResult:
     """`build` once it knows something changed."""
@@ -284,9 +263,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                                      if o.dest in previous.artifacts else ()) for o in pdf_outputs]
         reused = sum(1 for o in outputs if o.kind == "pdf") + carried_pdfs - len(jobs_to_render) - pending
         pages, rendered_pages = len(carried_pages), 0
-        pool = contextlib.nullcontext(early) if early is not None else \
-            open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render))
-        with pool as executor:
+        with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
             rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while pages render
             changed_audiences: set[str] = set()
             total_pages = sum(1 for o in outputs if o.kind == "html") + len(carried_pages)
