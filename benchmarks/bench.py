@@ -29,6 +29,10 @@ With `--stub-pdfs` the PDF renderer is replaced by a fixed one-page PDF
 (for sizes whose real cold build this machine cannot afford): every other
 stage is real, and the report says how many PDFs each build would have
 rendered, to be multiplied by the PDF s/document measured without the stub.
+With `--git-history K` the school is a git repository with K commits before
+the cold build, each touching every pupil file (as a half term's import
+does), and each edit is committed before its build (as CI builds); history
+is then part of every figure.
 
 Only public tools: the standard library (`resource`, `/proc`), pypdf to
 count pages. Nothing here is imported by mentorsite.
@@ -67,6 +71,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--incremental", action="store_true", help="cold, no-op and one-pupil-edit builds (see above)")
     parser.add_argument("--stub-pdfs", action="store_true", help="with --incremental: a fixed PDF instead of WeasyPrint")
+    parser.add_argument("--git-history", type=int, default=0, metavar="K",
+                        help="with --incremental: a git repository with K commits to every pupil file; edits are committed")
     parser.add_argument("--stub-build", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--naive-worker", nargs=3, metavar=("JOBS", "CSS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--one-document", nargs=4, metavar=("JOBS", "INDEX", "CSS", "OUT"), help=argparse.SUPPRESS)
@@ -101,6 +107,8 @@ def bench_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, obje
     if school.exists():
         shutil.rmtree(school)
     run([sys.executable, "-m", "generator", "sample", "--pupils", str(n), str(school)])
+    if args.git_history:
+        git_history(school, args.git_history)
     out = school / "output"
     runs = []
     for i in range(args.runs):
@@ -123,6 +131,26 @@ def bench_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, obje
     if not args.no_naive:
         result.update(naive(school, out, args))
     return result
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "Bench Mentor", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+                        "GIT_COMMITTER_NAME": "Bench Mentor", "GIT_COMMITTER_EMAIL": "bench@example.invalid"})
+
+
+def git_history(school: Path, commits: int) -> None:
+    """The school as a repository whose history is `commits` imports, each changing every pupil file (a line appended)."""
+    (school / ".gitignore").write_text("output/\n", "utf-8")
+    _git(school, "init", "-q")
+    _git(school, "add", "-A")
+    _git(school, "commit", "-q", "-m", "The school's records")
+    pupils = sorted((school / "pupils").glob("*.yaml"))
+    for k in range(1, commits):
+        for path in pupils:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(f"# import {k}\n")
+        _git(school, "commit", "-q", "-am", f"Import {k}")
 
 
 def stub_build(argv: list[str]) -> int:
@@ -159,6 +187,8 @@ def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str
     if school.exists():
         shutil.rmtree(school)
     run([sys.executable, "-m", "generator", "sample", "--pupils", str(n), str(school)])
+    if args.git_history:
+        git_history(school, args.git_history)
     out = school / "output"
     jobs = ["--jobs", "1"] if args.stub_pdfs else (["--jobs", str(args.jobs)] if args.jobs else [])
     prefix = [sys.executable, str(Path(__file__).resolve()), "--stub-build"] if args.stub_pdfs else [sys.executable, "-m", "generator"]
@@ -180,13 +210,15 @@ def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str
     for i in range(args.runs):
         record = pupils[(i * 7) % len(pupils)]
         record.write_text(re.sub(r"(?m)^first_name: .*$", f"first_name: Edited{i}", record.read_text("utf-8"), count=1), "utf-8")
+        if args.git_history:
+            _git(school, "commit", "-q", "-am", f"Edit {i}")
         figures, text = build()
         edits.append(figures)
         edit_logs.append(text)
     rendered = [re.search(r"(\d+) PDFs rendered", t) for t in edit_logs]
     pages = [re.search(r"\((\d+) rendered\)", t) for t in edit_logs]
     return {
-        "pupils": n, "runs": args.runs, "stub_pdfs": args.stub_pdfs, "load_before": os.getloadavg()[0],
+        "pupils": n, "runs": args.runs, "stub_pdfs": args.stub_pdfs, "git_commits": args.git_history, "load_before": os.getloadavg()[0],
         "cold_wall_s": round(cold["wall_s"], 2), "cold_cpu_s": round(cold["cpu_s"], 2),
         "cold_peak_rss_tree_mib": round(cold["tree_peak_mib"], 1),
         "cold_stages": [line for line in cold_log.splitlines() if " in " in line and "%" not in line],
