@@ -1,30 +1,74 @@
-"""search: a Pagefind index for each web audience folder of a staged build, made offline before the swap.
+"""search: Pagefind indexes for each web audience folder of a staged build, made offline before the swap.
 
-Each audience gets its own index inside its own folder (`staff/pagefind/`,
-`governors/pagefind/`), built from that folder's pages alone, so the
-governors' index can never hold a pupil's name. The binary comes from the
-pinned `pagefind_bin` wheel: nothing is downloaded, and the same pages give
-the same index bytes. It must not render or write anything else.
+Each audience gets its own indexes inside its own folder, built from that
+folder's pages alone, so the governors' index can never hold a pupil's name.
+The staff index is split into bundles (shards) so that editing one pupil
+re-indexes a small part of it: `staff/pagefind/` holds every staff page that
+is not a pupil's own (dashboard, register, lists, caseloads, years, …), and
+`staff/pagefind-NN/` the pages under `staff/pupils/<id>/` of the pupils whose
+id hashes to NN. `<audience>/pagefind-shards.json` lists the extra bundles;
+site.js merges them into the main one in the browser (Pagefind's
+`mergeIndex`), so one search box searches them all. A bundle is indexed from
+a scratch folder that hard-links just its pages with their layout in the
+audience folder, so result URLs are the pages' own. Governors stay one bundle.
+
+The binary comes from the pinned `pagefind_bin` wheel: nothing is
+downloaded, and the same pages give the same index bytes. It must not render
+or write anything but the indexes and the shard lists.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from generator.output.write import Staging
 
 AUDIENCES = ("staff", "governors")
 BUNDLE = "pagefind"
-"""The index folder inside each audience folder; templates/shared/base.html points its search box here."""
+"""The main index folder inside each audience folder; templates/shared/base.html points its search box here."""
+SHARDED = "staff"
+"""The audience whose pupils' pages are spread over shards; the governors' site has too few pages to need it."""
+PUPIL_SHARDS = 16
+"""How many shards the pupils' pages are spread over. One edited pupil re-indexes the main bundle and one
+shard (about 1/16 of the pupils' pages); the browser fetches one small entry file per shard on first search."""
+SHARD_LIST = "pagefind-shards.json"
+"""In each audience folder: the extra bundles site.js merges into the main one (empty shards have none)."""
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 """Pagefind's ready-made interfaces: site.js uses the small search API instead, so these are not shipped."""
+RUNTIME = ("pagefind.js", "pagefind-worker.js")
+"""A merged bundle is searched by the main bundle's script and WebAssembly, so shards do not ship their own."""
 TIMEOUT = 300
 
 
 class SearchIndexError(Exception):
     """Pagefind could not index a folder; the build stops and the previous output stays."""
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What one build did to the search indexes: pages indexed per bundle re-made, and how many were carried over."""
+
+    bundles: dict[str, int] = field(default_factory=dict)
+    carried_over: int = 0
+
+    def summary(self) -> str:
+        if not self.bundles:
+            return f"index unchanged ({self.carried_over} bundles carried over)"
+        per_audience: dict[str, int] = {}
+        for bundle, count in self.bundles.items():
+            audience = bundle.split("/", 1)[0]
+            per_audience[audience] = per_audience.get(audience, 0) + count
+        pages = ", ".join(f"{n} {audience} pages" for audience, n in per_audience.items())
+        return f"indexed {pages} in {len(self.bundles)} bundles ({self.carried_over} carried over)"
 
 
 def executable() -> Path:
@@ -37,33 +81,128 @@ def executable() -> Path:
     return Path(get_executable())
 
 
-def index_folders(site: Path, audiences: tuple[str, ...] = AUDIENCES) -> dict[str, int]:
-    """Index each audience folder under `site` on its own; returns the number of pages indexed per audience."""
+def shard_of(dest: str) -> str:
+    """The bundle a page's words go in: its pupil's shard for a page under staff/pupils/<id>/, else its audience's main one.
+
+    The shard is a stable hash of the pupil id (not Python's salted hash()),
+    so every build puts a pupil in the same shard and adding a pupil changes one.
+    """
+    audience, _, page = dest.partition("/")
+    parts = page.split("/")
+    if audience == SHARDED and len(parts) >= 3 and parts[0] == "pupils":
+        bucket = int.from_bytes(hashlib.blake2b(parts[1].encode("utf-8"), digest_size=8).digest(), "big") % PUPIL_SHARDS
+        return f"{audience}/{BUNDLE}-{bucket:02d}"
+    return f"{audience}/{BUNDLE}"
+
+
+def plan_shards(pages: Iterable[str]) -> dict[str, list[str]]:
+    """Every bundle to build, as `{bundle: [page paths]}` (paths under the output, sorted); a bundle with no page is absent."""
+    shards: dict[str, list[str]] = {}
+    for dest in sorted(pages):
+        if dest.endswith(".html") and dest.split("/", 1)[0] in AUDIENCES:
+            shards.setdefault(shard_of(dest), []).append(dest)
+    return dict(sorted(shards.items()))
+
+
+def stale_shards(shards: Mapping[str, Sequence[str]], previous: Mapping[str, Sequence[str]],
+                 rendered: Collection[str]) -> set[str]:
+    """Bundles whose index must be made again: a page in it was rendered this build, or its set of pages changed."""
+    stale = {shard_of(dest) for dest in rendered if dest.endswith(".html")}
+    stale |= {bundle for bundle, pages in shards.items() if list(pages) != list(previous.get(bundle, ()))}
+    return stale & set(shards)
+
+
+def shard_list(shards: Iterable[str], audience: str) -> bytes:
+    """The JSON site.js reads from `<audience>/pagefind-shards.json`: the audience's extra bundles, by folder name."""
+    extra = sorted(b.split("/", 1)[1] for b in shards if b.split("/", 1)[0] == audience and b != f"{audience}/{BUNDLE}")
+    return (json.dumps({"bundles": extra}, indent=1) + "\n").encode("utf-8")
+
+
+def update(staging: Staging, out: Path, pages: Collection[str], previous_pages: Collection[str],
+           rendered: Collection[str]) -> Indexed:
+    """Bring every bundle up to date in the staging tree: re-index the stale ones, carry the others over from `out`.
+
+    `pages` are this build's web pages, `previous_pages` the last build's (from
+    its manifest), `rendered` the pages this build rendered rather than carried over.
+    """
+    shards = plan_shards(pages)
+    stale = stale_shards(shards, plan_shards(previous_pages), rendered)
+    to_index: dict[str, list[str]] = {}
+    carried = 0
+    for bundle, members in shards.items():
+        if bundle not in stale and _carry_over(staging, bundle, out / bundle):
+            carried += 1
+        else:
+            to_index[bundle] = members
+    counts = index_shards(staging.path, to_index)
+    for audience in sorted({d.split("/", 1)[0] for d in pages} & set(AUDIENCES)):
+        rel = f"{audience}/{SHARD_LIST}"
+        staging.write_or_reuse(rel, shard_list(shards, audience), out / rel)
+    return Indexed(counts, carried)
+
+
+def _carry_over(staging: Staging, bundle: str, previous: Path) -> bool:
+    """Link the previous build's bundle into the staging tree; on any gap, leave nothing half-carried (it is re-indexed)."""
+    if staging.reuse_tree(bundle, previous):
+        return True
+    partial = {rel for rel in staging.written if rel.startswith(bundle + "/")}
+    staging.written -= partial
+    shutil.rmtree(staging.path / bundle, ignore_errors=True)
+    return False
+
+
+def index_shards(site: Path, shards: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """Index each bundle from just its pages (paths under `site`); returns the number of pages indexed per bundle.
+
+    Each bundle's pages are hard-linked into a scratch folder with their
+    layout inside the audience folder, and Pagefind runs on that folder, so a
+    bundle can hold nothing but its own pages and its URLs are the pages' own.
+    """
+    if not shards:
+        return {}
     binary = executable()
     counts: dict[str, int] = {}
-    for audience in audiences:
-        folder = site / audience
-        if folder.is_dir():
-            counts[audience] = index_folder(binary, folder)
+    scratch = Path(tempfile.mkdtemp(prefix=".search-", dir=site))
+    try:
+        for bundle, members in shards.items():
+            audience = bundle.split("/", 1)[0]
+            folder = scratch / bundle.replace("/", "_")
+            for dest in members:
+                if dest.split("/", 1)[0] != audience:
+                    raise ValueError(f"{dest} is not a page of {audience}/, so it cannot go in {bundle}")
+                target = folder / dest.split("/", 1)[1]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(site / dest, target)
+                except OSError:
+                    shutil.copyfile(site / dest, target)
+            output = site / bundle
+            counts[bundle] = index_folder(binary, folder, output, name=bundle)
+            if bundle != f"{audience}/{BUNDLE}":
+                for name in RUNTIME:
+                    (output / name).unlink(missing_ok=True)
+                for wasm in output.glob("wasm.*.pagefind"):
+                    wasm.unlink()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return counts
 
 
-def index_folder(binary: Path, folder: Path) -> int:
-    """Run Pagefind on one folder, writing `folder/pagefind/`; only pages' `data-pagefind-body` content is indexed."""
+def index_folder(binary: Path, folder: Path, output: Path, name: str) -> int:
+    """Run Pagefind on one folder, writing the bundle at `output`; only pages' `data-pagefind-body` content is indexed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}  # no stray configuration
     try:
-        done = subprocess.run([str(binary), "--site", str(folder), "--output-subdir", BUNDLE, "--silent"],
+        done = subprocess.run([str(binary), "--site", str(folder), "--output-path", str(output), "--silent"],
                               cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise SearchIndexError(f"could not run Pagefind on {folder.name}/: {error}") from error
+        raise SearchIndexError(f"could not run Pagefind on {name}/: {error}") from error
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
-        raise SearchIndexError(f"Pagefind failed on {folder.name}/ (exit {done.returncode})"
+        raise SearchIndexError(f"Pagefind failed on {name}/ (exit {done.returncode})"
                                + (f": {detail[-1]}" if detail else ""))
-    bundle = folder / BUNDLE
-    for name in UNUSED:
-        (bundle / name).unlink(missing_ok=True)
-    return _page_count(bundle)
+    for unused in UNUSED:
+        (output / unused).unlink(missing_ok=True)
+    return _page_count(output)
 
 
 def _page_count(bundle: Path) -> int:

@@ -3,25 +3,40 @@
 (() => {
   "use strict";
 
-  /* ---- search: one Pagefind index per audience folder, loaded on first use ---- */
+  /* ---- search: each audience folder's Pagefind bundles, loaded on first use. The main bundle (data-bundle)
+     runs the search; pagefind-shards.json beside it names the audience's other bundles (the staff pupils' pages
+     are split over shards so an edit re-indexes only a small part), merged in so one search covers them all. ---- */
   function setUpSearch(box) {
     const form = box.querySelector("form");
     const input = box.querySelector("input[type=search]");
     const status = box.querySelector(".search-status");
     const list = box.querySelector(".search-results");
     const panel = box.querySelector(".search-panel");
-    let pagefind = null;
+    let loading = null;
     let latest = 0;
     let timer = 0;
 
-    async function load() {
-      if (pagefind) return pagefind;
-      if (location.protocol === "file:") throw new Error("file");
-      const bundle = await import(new URL(box.dataset.bundle, location.href).href);
+    function load() {
+      /* one promise for the page's lifetime: typing fast must not merge a bundle twice */
+      if (location.protocol === "file:") return Promise.reject(new Error("file"));
+      loading = loading || open();
+      return loading;
+    }
+
+    async function open() {
+      const main = new URL(box.dataset.bundle, location.href);
       const root = new URL(box.dataset.root, location.href).pathname.replace(/index\.html$/, "");
+      const [bundle, listed] = await Promise.all([
+        import(main.href),
+        fetch(new URL("../pagefind-shards.json", main)).then((r) => {
+          if (!r.ok) throw new Error(`search shards: ${r.status}`);
+          return r.json();
+        }),
+      ]);
       await bundle.options({ baseUrl: root });
-      pagefind = bundle;
-      return pagefind;
+      /* every page path in every bundle is relative to the audience folder, so all share one baseUrl */
+      await Promise.all(listed.bundles.map((name) => bundle.mergeIndex(new URL(`../${name}/`, main).pathname, { baseUrl: root })));
+      return bundle;
     }
 
     function excerpt(html) {
@@ -71,7 +86,9 @@
       try {
         engine = await load();
       } catch (error) {
-        status.textContent = "Search works when the site is served over HTTP (for example by mentorsite serve), not when it is opened as files.";
+        status.textContent = location.protocol === "file:"
+          ? "Search works when the site is served over HTTP (for example by mentorsite serve), not when it is opened as files."
+          : "Search is not available: its index could not be loaded.";
         return;
       }
       const found = await engine.search(query);
