@@ -20,6 +20,7 @@ import pytest
 from support import AS_OF, REPO
 
 from generator.build import build
+from generator.output import search
 
 CHROMIUM = os.environ.get("MENTORSITE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -59,10 +60,17 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The example school built once, served over HTTP on 127.0.0.1; yields the base URL."""
+def site_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example school built once."""
     out = tmp_path_factory.mktemp("browser") / "output"
     build(REPO, out, jobs=2, as_of=AS_OF)
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(site_out: Path) -> Iterator[str]:
+    """The built example school served over HTTP on 127.0.0.1; yields the base URL."""
+    out = site_out
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -156,6 +164,25 @@ def test_search_finds_a_pupil_by_name_from_any_page(site: str, page: Any) -> Non
         first.click()
         page.wait_for_url("**/staff/pupils/p023/")
         assert page.locator("main h1").text_content() == "Harvey Lomax"
+    assert page.problems == []
+
+
+def test_one_search_finds_pupils_in_different_index_shards(site: str, page: Any, site_out: Path) -> None:
+    """The staff index is split over shards (generator/output/search.py); site.js merges them, so one query finds
+    pages from several shards and each result links to its own page."""
+    word = "lunchtime"
+    having = sorted(p.parent.name for p in (site_out / "staff" / "pupils").glob("*/index.html")
+                    if word in p.read_text(encoding="utf-8").split("data-pagefind-body", 1)[1].lower())
+    shards = {search.shard_of(f"staff/pupils/{pupil}/index.html") for pupil in having}
+    assert len(shards) >= 2, f"the example school must have '{word}' on pupils' pages in two shards: {having}"
+    page.goto(site + "staff/")
+    page.fill("#site-search-q", word)
+    page.wait_for_function("document.querySelector('.search-status').textContent.includes('result')", timeout=10_000)
+    hrefs = page.eval_on_selector_all(".search-results a", "as => as.map(a => a.getAttribute('href'))")
+    assert sorted(hrefs) == [f"/staff/pupils/{pupil}/" for pupil in having]
+    page.click(f".search-results a[href='/staff/pupils/{having[-1]}/']")
+    page.wait_for_url(f"**/staff/pupils/{having[-1]}/")
+    assert page.locator("main h1").count() == 1
     assert page.problems == []
 
 

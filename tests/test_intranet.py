@@ -190,9 +190,10 @@ def index_text(bundle: Path) -> str:
 
 
 def audience_index_text(folder: Path) -> str:
-    """Everything in all of an audience's bundles (the main one and the shards its pagefind-shards.json lists)."""
-    listed = json.loads((folder / search.SHARD_LIST).read_text(encoding="utf-8"))["bundles"]
-    assert sorted(p.name for p in folder.glob("pagefind-*") if p.is_dir()) == listed  # no bundle left out of the list
+    """Everything in all of an audience's bundles (the main one, the shards and the word bundle its pagefind-shards.json lists)."""
+    data = json.loads((folder / search.SHARD_LIST).read_text(encoding="utf-8"))
+    listed = data["bundles"] + ([data["words"]] if data["words"] else [])
+    assert sorted(p.name for p in folder.glob("pagefind-*") if p.is_dir()) == sorted(listed)  # no bundle left out of the list
     return "\n".join(index_text(folder / name) for name in ["pagefind", *listed])
 
 

@@ -74,11 +74,16 @@ def test_empty_shards_have_no_bundle_and_are_not_listed(tiny: Path) -> None:
     assert expected == ["staff/pagefind-06", "staff/pagefind-07"]  # three pupils: 14 of the 16 shards are empty
     assert listed(out) == ["pagefind-06", "pagefind-07"]
     assert sorted(p.name for p in (out / "staff").iterdir() if p.name.startswith("pagefind")) == [
-        "pagefind", "pagefind-06", "pagefind-07", search.SHARD_LIST]
+        "pagefind", "pagefind-06", "pagefind-07", search.SHARD_LIST, search.WORDS]
+    assert sorted(json.loads((out / "staff" / search.SHARD_LIST).read_text(encoding="utf-8"))["word_pages"].values()) == [
+        "pagefind", "pagefind-06", "pagefind-07"]  # one word page per bundle, none for an empty shard
     assert listed(out, "governors") == []
+    assert json.loads((out / "governors" / search.SHARD_LIST).read_text(encoding="utf-8"))["words"] is None  # one bundle: no words
     (tiny / "pupils" / "bex.yaml").unlink()  # shard 06 empties: its bundle goes and the list says so
     build(tiny, out, jobs=1, as_of=AS_OF)
     assert listed(out) == ["pagefind-07"] and not (out / "staff" / "pagefind-06").exists()
+    assert sorted(json.loads((out / "staff" / search.SHARD_LIST).read_text(encoding="utf-8"))["word_pages"].values()) == [
+        "pagefind", "pagefind-07"]
     assert "Bexley" not in bundle_text(out / "staff" / "pagefind") + bundle_text(out / "staff" / "pagefind-07")
 
 
@@ -98,5 +103,7 @@ def test_one_edited_pupil_re_indexes_only_the_main_bundle_and_that_pupils_shard(
     assert any(m.startswith("search indexed") and "in 2 bundles (2 carried over)" in m for m in messages), messages
     shard = bundle_text(out / "staff" / "pagefind-06")
     assert "Bexwell" in shard and "Bexley" not in shard
+    words = bundle_text(out / "staff" / search.WORDS)  # the word bundle follows, or site.js would not look in shard 06
+    assert "bexwell" in words and "bexley" not in words
     build(tiny, out, jobs=1, as_of=AS_OF, report=messages.append)  # nothing changed: nothing indexed
     assert len(spy) == 2

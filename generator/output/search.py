@@ -19,7 +19,9 @@ or write anything but the indexes and the shard lists.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import html
 import json
 import os
 import shutil
@@ -41,6 +43,10 @@ PUPIL_SHARDS = 16
 shard (about 1/16 of the pupils' pages); the browser fetches one small entry file per shard on first search."""
 SHARD_LIST = "pagefind-shards.json"
 """In each audience folder: the extra bundles site.js merges into the main one (empty shards have none)."""
+WORDS = f"{BUNDLE}-words"
+"""A sharded audience's word bundle: one page per bundle holding every word that bundle indexed (see `words_page`)."""
+VOCABULARY = "words.txt"
+"""In each bundle of a sharded audience: the words it indexed, kept so the word bundle is made without re-reading pages."""
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 """Pagefind's ready-made interfaces: site.js uses the small search API instead, so these are not shipped."""
@@ -59,6 +65,8 @@ class Indexed:
 
     bundles: dict[str, int] = field(default_factory=dict)
     carried_over: int = 0
+    words: tuple[str, ...] = ()
+    """The word bundles made again (one per sharded audience whose bundles changed)."""
 
     def summary(self) -> str:
         if not self.bundles:
@@ -68,7 +76,8 @@ class Indexed:
             audience = bundle.split("/", 1)[0]
             per_audience[audience] = per_audience.get(audience, 0) + count
         pages = ", ".join(f"{n} {audience} pages" for audience, n in per_audience.items())
-        return f"indexed {pages} in {len(self.bundles)} bundles ({self.carried_over} carried over)"
+        words = f" and {len(self.words)} word bundle{'s' if len(self.words) != 1 else ''}" if self.words else ""
+        return f"indexed {pages} in {len(self.bundles)} bundles ({self.carried_over} carried over){words}"
 
 
 def executable() -> Path:
@@ -112,10 +121,17 @@ def stale_shards(shards: Mapping[str, Sequence[str]], previous: Mapping[str, Seq
     return stale & set(shards)
 
 
-def shard_list(shards: Iterable[str], audience: str) -> bytes:
-    """The JSON site.js reads from `<audience>/pagefind-shards.json`: the audience's extra bundles, by folder name."""
-    extra = sorted(b.split("/", 1)[1] for b in shards if b.split("/", 1)[0] == audience and b != f"{audience}/{BUNDLE}")
-    return (json.dumps({"bundles": extra}, indent=1) + "\n").encode("utf-8")
+def extra_bundles(shards: Iterable[str], audience: str) -> list[str]:
+    """An audience's bundles besides its main one, by folder name (its shards); none for an audience in one bundle."""
+    return sorted(b.split("/", 1)[1] for b in shards if b.split("/", 1)[0] == audience and b != f"{audience}/{BUNDLE}")
+
+
+def shard_list(shards: Iterable[str], audience: str, word_pages: Mapping[str, str] | None = None) -> bytes:
+    """The JSON site.js reads from `<audience>/pagefind-shards.json`: the audience's shards, its word bundle, and which
+    bundle each word page stands for (by the page's Pagefind id, as search results give it)."""
+    extra = extra_bundles(shards, audience)
+    listed = {"bundles": extra, "words": WORDS if extra else None, "word_pages": dict(sorted((word_pages or {}).items()))}
+    return (json.dumps(listed, indent=1) + "\n").encode("utf-8")
 
 
 def update(staging: Staging, out: Path, pages: Collection[str], previous_pages: Collection[str],
@@ -135,10 +151,95 @@ def update(staging: Staging, out: Path, pages: Collection[str], previous_pages: 
         else:
             to_index[bundle] = members
     counts = index_shards(staging.path, to_index)
+    words: list[str] = []
     for audience in sorted({d.split("/", 1)[0] for d in pages} & set(AUDIENCES)):
         rel = f"{audience}/{SHARD_LIST}"
-        staging.write_or_reuse(rel, shard_list(shards, audience), out / rel)
-    return Indexed(counts, carried)
+        mine = [b for b in shards if b.split("/", 1)[0] == audience]
+        word_pages: dict[str, str] = {}
+        if extra_bundles(shards, audience):
+            for bundle in (b for b in mine if b in to_index):
+                (staging.path / bundle / VOCABULARY).write_text("\n".join(vocabulary(staging.path / bundle)) + "\n", "utf-8")
+            words_rel = f"{audience}/{WORDS}"
+            unchanged = not any(b in to_index for b in mine) and set(plan_shards(previous_pages)) == set(shards)
+            if not (unchanged and _carry_over(staging, words_rel, out / words_rel)):
+                index_words(staging.path, audience, mine)
+                words.append(words_rel)
+            word_pages = _word_pages(staging.path / words_rel)
+        staging.write_or_reuse(rel, shard_list(shards, audience, word_pages), out / rel)
+    return Indexed(counts, carried, tuple(words))
+
+
+def index_words(site: Path, audience: str, bundles: Sequence[str]) -> None:
+    """Make `<audience>/pagefind-words/` from the word lists of the audience's bundles (already in `site`)."""
+    scratch = Path(tempfile.mkdtemp(prefix=".search-", dir=site))
+    try:
+        for bundle in bundles:
+            folder = site / bundle
+            vocabulary_file = folder / VOCABULARY
+            words = (vocabulary_file.read_text("utf-8").split() if vocabulary_file.is_file() else vocabulary(folder))
+            (scratch / f"{bundle.split('/', 1)[1]}.html").write_bytes(words_page(bundle.split("/", 1)[1], _language(folder), words))
+        output = site / audience / WORDS
+        index_folder(executable(), scratch, output, name=f"{audience}/{WORDS}")
+        _strip_runtime(output)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _word_pages(bundle: Path) -> dict[str, str]:
+    """Each word page's Pagefind id (its fragment's name) → the bundle it stands for (the page's file name)."""
+    pages: dict[str, str] = {}
+    for fragment in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(fragment.read_bytes()).decode("utf-8")
+        url = str(json.loads(raw[raw.index("{"):]).get("url", ""))
+        pages[fragment.name.removesuffix(".pf_fragment")] = url.strip("/").removesuffix(".html")
+    return pages
+
+
+def _language(bundle: Path) -> str:
+    """The language Pagefind found in a bundle's pages, so its word page lands in the same language index."""
+    try:
+        languages = json.loads((bundle / "pagefind-entry.json").read_text("utf-8")).get("languages", {})
+    except (OSError, ValueError) as error:
+        raise SearchIndexError(f"Pagefind wrote no index in {bundle}") from error
+    return str(sorted(languages)[0]) if languages else "en"
+
+
+def _strip_runtime(bundle: Path) -> None:
+    for name in RUNTIME:
+        (bundle / name).unlink(missing_ok=True)
+    for wasm in bundle.glob("wasm.*.pagefind"):
+        wasm.unlink()
+
+
+def vocabulary(bundle: Path) -> list[str]:
+    """Every word a bundle indexed, lower-cased and sorted: the text and metadata of its fragments, which are exactly what
+    Pagefind indexed (so nothing from a `data-pagefind-ignore` part of a page, nor from outside `data-pagefind-body`)."""
+    words: set[str] = set()
+    for fragment in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        try:
+            raw = gzip.decompress(fragment.read_bytes()).decode("utf-8")
+            data = json.loads(raw[raw.index("{"):])
+        except (OSError, ValueError) as error:
+            raise SearchIndexError(f"unreadable Pagefind fragment {fragment}: {error}") from error
+        texts = [str(data.get("content", ""))] + [str(v) for v in (data.get("meta") or {}).values()]
+        words.update(w.lower() for text in texts for w in text.split())
+    return sorted(words)
+
+
+def words_page(bundle_name: str, language: str, words: Iterable[str]) -> bytes:
+    """The word bundle's page for one bundle: all its words (its file name names the bundle).
+
+    Pagefind answers a word that no page starts with by the longest indexed
+    word it starts with ("lomax" by "l" from "Miss L. Fairbrother"). It does
+    that per bundle, so a shard without the word would answer with such
+    stand-ins even when another shard has it. site.js first searches this
+    bundle, which holds every bundle's words, to learn which bundles hold the
+    query's words, and then searches only those: the results are those one
+    index over every page would give.
+    """
+    body = " ".join(html.escape(w, quote=False) for w in words)
+    return (f'<!doctype html>\n<html lang="{html.escape(language)}"><head><meta charset="utf-8"><title>{bundle_name}</title></head>\n'
+            f'<body data-pagefind-body><p>{body}</p></body></html>\n').encode()
 
 
 def _carry_over(staging: Staging, bundle: str, previous: Path) -> bool:
@@ -179,10 +280,7 @@ def index_shards(site: Path, shards: Mapping[str, Sequence[str]]) -> dict[str, i
             output = site / bundle
             counts[bundle] = index_folder(binary, folder, output, name=bundle)
             if bundle != f"{audience}/{BUNDLE}":
-                for name in RUNTIME:
-                    (output / name).unlink(missing_ok=True)
-                for wasm in output.glob("wasm.*.pagefind"):
-                    wasm.unlink()
+                _strip_runtime(output)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return counts
