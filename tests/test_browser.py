@@ -9,6 +9,7 @@ never used. Pagefind's search only works over HTTP, so the built folder is serve
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import threading
@@ -70,14 +71,27 @@ def site_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(site_out: Path) -> Iterator[str]:
     """The built example school served over HTTP on 127.0.0.1; yields the base URL."""
-    out = site_out
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
+    yield from _serve(site_out)
+
+
+def _serve(folder: Path) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     httpd.server_close()
     thread.join()
+
+
+@pytest.fixture(scope="module")
+def whole_site(site_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same staff pages with one Pagefind index over the whole folder (as before the shards), served; the yardstick."""
+    staff = tmp_path_factory.mktemp("whole") / "staff"
+    shutil.copytree(site_out / "staff", staff, ignore=shutil.ignore_patterns("pagefind*", "*.pdf"))
+    search.index_folder(search.executable(), staff, staff / search.BUNDLE, name="staff/pagefind")
+    (staff / search.SHARD_LIST).write_text(json.dumps({"bundles": [], "words": None, "word_pages": {}}), encoding="utf-8")
+    yield from _serve(staff.parent)
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +197,27 @@ def test_one_search_finds_pupils_in_different_index_shards(site: str, page: Any,
     page.click(f".search-results a[href='/staff/pupils/{having[-1]}/']")
     page.wait_for_url(f"**/staff/pupils/{having[-1]}/")
     assert page.locator("main h1").count() == 1
+    assert page.problems == []
+
+
+def _search(page: Any, base: str, query: str) -> tuple[str, list[str]]:
+    page.goto(base + "staff/")
+    page.fill("#site-search-q", query)
+    page.wait_for_function("q => document.querySelector('.search-status').textContent.includes(q)", arg=f"“{query}”", timeout=10_000)
+    hrefs = page.eval_on_selector_all(".search-results a", "as => as.map(a => a.getAttribute('href'))")
+    return page.locator(".search-status").text_content() or "", sorted(hrefs)
+
+
+@pytest.mark.parametrize("query", ["Lomax", "Lom", "lunchtime", "Lomex", "mentor review", "reading age"],
+                         ids=["name", "name-prefix", "word", "no-such-word", "two-words", "two-words-b"])
+def test_shards_find_what_one_index_over_every_page_finds(site: str, whole_site: str, page: Any, query: str) -> None:
+    """The same number of results as one index over all the staff pages, and the same pages when they all show.
+    'Lomex' is in no page: Pagefind then answers with the longest word it starts with, across all bundles as one would."""
+    status, hrefs = _search(page, site, query)
+    expected_status, expected = _search(page, whole_site, query)
+    assert status == expected_status
+    if "showing the first" not in status:
+        assert hrefs == expected
     assert page.problems == []
 
 
