@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,8 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
 RUNTIME = ("pagefind.js", "pagefind-worker.js")
 """A merged bundle is searched by the main bundle's script and WebAssembly, so shards do not ship their own."""
 TIMEOUT = 300
+PARALLEL = 2
+"""Pagefind processes run at once when several bundles are indexed (a cold build makes 18)."""
 
 
 class SearchIndexError(Exception):
@@ -262,12 +265,12 @@ def index_shards(site: Path, shards: Mapping[str, Sequence[str]]) -> dict[str, i
     if not shards:
         return {}
     binary = executable()
-    counts: dict[str, int] = {}
     scratch = Path(tempfile.mkdtemp(prefix=".search-", dir=site))
     try:
+        folders: dict[str, Path] = {}
         for bundle, members in shards.items():
             audience = bundle.split("/", 1)[0]
-            folder = scratch / bundle.replace("/", "_")
+            folders[bundle] = folder = scratch / bundle.replace("/", "_")
             for dest in members:
                 if dest.split("/", 1)[0] != audience:
                     raise ValueError(f"{dest} is not a page of {audience}/, so it cannot go in {bundle}")
@@ -277,13 +280,18 @@ def index_shards(site: Path, shards: Mapping[str, Sequence[str]]) -> dict[str, i
                     os.link(site / dest, target)
                 except OSError:
                     shutil.copyfile(site / dest, target)
-            output = site / bundle
-            counts[bundle] = index_folder(binary, folder, output, name=bundle)
-            if bundle != f"{audience}/{BUNDLE}":
-                _strip_runtime(output)
+
+        def index(bundle: str) -> int:
+            count = index_folder(binary, folders[bundle], site / bundle, name=bundle)
+            if bundle != f"{bundle.split('/', 1)[0]}/{BUNDLE}":
+                _strip_runtime(site / bundle)
+            return count
+
+        # Pagefind processes side by side: each bundle's bytes depend on its pages alone, so the order they finish in does not matter
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(folders))) as pool:
+            return dict(zip(folders, pool.map(index, folders)))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return counts
 
 
 def index_folder(binary: Path, folder: Path, output: Path, name: str) -> int:
