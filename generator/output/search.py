@@ -8,7 +8,9 @@ is not a pupil's own (dashboard, register, lists, caseloads, years, …), and
 `staff/pagefind-NN/` the pages under `staff/pupils/<id>/` of the pupils whose
 id hashes to NN. `<audience>/pagefind-shards.json` lists the extra bundles;
 site.js merges them into the main one in the browser (Pagefind's
-`mergeIndex`), so one search box searches them all. A bundle is indexed from
+`mergeIndex`), so one search box searches them all. `staff/pagefind-words/`
+holds one page of words per bundle, so site.js can search only the bundles
+that hold a query's words (see `words_page` for why). A bundle is indexed from
 a scratch folder that hard-links just its pages with their layout in the
 audience folder, so result URLs are the pages' own. Governors stay one bundle.
 
@@ -180,7 +182,7 @@ def index_words(site: Path, audience: str, bundles: Sequence[str]) -> None:
             folder = site / bundle
             vocabulary_file = folder / VOCABULARY
             words = (vocabulary_file.read_text("utf-8").split() if vocabulary_file.is_file() else vocabulary(folder))
-            (scratch / f"{bundle.split('/', 1)[1]}.html").write_bytes(words_page(bundle.split("/", 1)[1], _language(folder), words))
+            (scratch / f"{bundle.split('/', 1)[1]}.html").write_bytes(words_page(_language(folder), words))
         output = site / audience / WORDS
         index_folder(executable(), scratch, output, name=f"{audience}/{WORDS}")
         _strip_runtime(output)
@@ -229,7 +231,7 @@ def vocabulary(bundle: Path) -> list[str]:
     return sorted(words)
 
 
-def words_page(bundle_name: str, language: str, words: Iterable[str]) -> bytes:
+def words_page(language: str, words: Iterable[str]) -> bytes:
     """The word bundle's page for one bundle: all its words (its file name names the bundle).
 
     Pagefind answers a word that no page starts with by the longest indexed
@@ -241,7 +243,8 @@ def words_page(bundle_name: str, language: str, words: Iterable[str]) -> bytes:
     index over every page would give.
     """
     body = " ".join(html.escape(w, quote=False) for w in words)
-    return (f'<!doctype html>\n<html lang="{html.escape(language)}"><head><meta charset="utf-8"><title>{bundle_name}</title></head>\n'
+    # no <title>: its words would be indexed too, and a query for them would send site.js to every bundle
+    return (f'<!doctype html>\n<html lang="{html.escape(language)}"><head><meta charset="utf-8"></head>\n'
             f'<body data-pagefind-body><p>{body}</p></body></html>\n').encode()
 
 
