@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from support import AS_OF, REPO
+from support import AS_OF, REPO, copy_site
 
 from generator.build import build
 from generator.output import search
@@ -219,6 +219,20 @@ def test_shards_find_what_one_index_over_every_page_finds(site: str, whole_site:
     if "showing the first" not in status:
         assert hrefs == expected
     assert page.problems == []
+
+
+@pytest.fixture(scope="module")
+def tiny_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The three-pupil school: 14 of the 16 shards are empty (no bundle, not listed), served."""
+    root = copy_site("tiny", tmp_path_factory.mktemp("tiny-browser"))
+    build(root, root / "output", jobs=2, as_of=AS_OF)
+    yield from _serve(root / "output")
+
+
+def test_search_works_with_empty_shards(tiny_site: str, page: Any) -> None:
+    status, hrefs = _search(page, tiny_site, "Quillfeather")
+    assert status.startswith("1 result") and hrefs == ["/staff/pupils/ada/"]
+    assert page.problems == []  # no request for a shard that has no bundle (a 404 is a console error)
 
 
 def test_governors_search_finds_policies_and_no_pupil(site: str, page: Any) -> None:
