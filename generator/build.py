@@ -265,7 +265,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         pages, rendered_pages = len(carried_pages), 0
         with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
             rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while pages render
-            changed_audiences: set[str] = set()
+            rendered_html: set[str] = set()
             total_pages = sum(1 for o in outputs if o.kind == "html") + len(carried_pages)
             for output in (o for o in outputs if o.kind == "html"):
                 pages += 1
@@ -274,7 +274,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                 if output.dest in staging.written:
                     continue
                 staging.write(output.dest, render_recorded(output).encode("utf-8"))
-                changed_audiences.add(output.audience)
+                rendered_html.add(output.dest)
                 rendered_pages += 1
             for audience in ("staff", "governors"):
                 for dest, data in assets.items():
@@ -282,15 +282,10 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {time.monotonic() - started:.1f}s")
             started = time.monotonic()
             html_dests = {o.dest for o in outputs if o.kind == "html"} | set(carried_pages)
-            changed_audiences |= {d.split("/", 1)[0] for d in html_dests ^ _previous_pages(previous)}  # a page added or gone
-            to_index = tuple(a for a in search.AUDIENCES if a in changed_audiences
-                             or not staging.reuse_tree(f"{a}/{search.BUNDLE}", out / a / search.BUNDLE))
-            if to_index:
+            if rendered_html or html_dests != _previous_pages(previous):
                 _release_memory()  # before Pagefind starts beside this process: its peak adds to ours
-            indexed = search.index_folders(staging.path, to_index) if to_index else {}
-            report("search " + (("indexed " + ", ".join(f"{n} {audience} pages" for audience, n in indexed.items()))
-                                if indexed else "index unchanged")
-                   + f" in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+            indexed = search.update(staging, out, html_dests, _previous_pages(previous), rendered_html)
+            report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
             started = time.monotonic()
             for done, result in enumerate(rendering, start=1):
                 staging.write(result.dest, result.data)

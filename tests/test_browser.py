@@ -9,6 +9,7 @@ never used. Pagefind's search only works over HTTP, so the built folder is serve
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import threading
@@ -17,9 +18,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from support import AS_OF, REPO
+from support import AS_OF, REPO, copy_site
 
 from generator.build import build
+from generator.output import search
 
 CHROMIUM = os.environ.get("MENTORSITE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -59,17 +61,37 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The example school built once, served over HTTP on 127.0.0.1; yields the base URL."""
+def site_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example school built once."""
     out = tmp_path_factory.mktemp("browser") / "output"
     build(REPO, out, jobs=2, as_of=AS_OF)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(site_out: Path) -> Iterator[str]:
+    """The built example school served over HTTP on 127.0.0.1; yields the base URL."""
+    yield from _serve(site_out)
+
+
+def _serve(folder: Path) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     httpd.server_close()
     thread.join()
+
+
+@pytest.fixture(scope="module")
+def whole_site(site_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same staff pages with one Pagefind index over the whole folder (as before the shards), served; the yardstick."""
+    staff = tmp_path_factory.mktemp("whole") / "staff"
+    shutil.copytree(site_out / "staff", staff, ignore=shutil.ignore_patterns("pagefind*", "*.pdf"))
+    search.index_folder(search.executable(), staff, staff / search.BUNDLE, name="staff/pagefind")
+    (staff / search.SHARD_LIST).write_text(json.dumps({"bundles": [], "words": None, "word_pages": {}}), encoding="utf-8")
+    yield from _serve(staff.parent)
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +179,60 @@ def test_search_finds_a_pupil_by_name_from_any_page(site: str, page: Any) -> Non
         page.wait_for_url("**/staff/pupils/p023/")
         assert page.locator("main h1").text_content() == "Harvey Lomax"
     assert page.problems == []
+
+
+def test_one_search_finds_pupils_in_different_index_shards(site: str, page: Any, site_out: Path) -> None:
+    """The staff index is split over shards (generator/output/search.py); site.js merges them, so one query finds
+    pages from several shards and each result links to its own page."""
+    word = "lunchtime"
+    having = sorted(p.parent.name for p in (site_out / "staff" / "pupils").glob("*/index.html")
+                    if word in p.read_text(encoding="utf-8").split("data-pagefind-body", 1)[1].lower())
+    shards = {search.shard_of(f"staff/pupils/{pupil}/index.html") for pupil in having}
+    assert len(shards) >= 2, f"the example school must have '{word}' on pupils' pages in two shards: {having}"
+    page.goto(site + "staff/")
+    page.fill("#site-search-q", word)
+    page.wait_for_function("document.querySelector('.search-status').textContent.includes('result')", timeout=10_000)
+    hrefs = page.eval_on_selector_all(".search-results a", "as => as.map(a => a.getAttribute('href'))")
+    assert sorted(hrefs) == [f"/staff/pupils/{pupil}/" for pupil in having]
+    page.click(f".search-results a[href='/staff/pupils/{having[-1]}/']")
+    page.wait_for_url(f"**/staff/pupils/{having[-1]}/")
+    assert page.locator("main h1").count() == 1
+    assert page.problems == []
+
+
+def _search(page: Any, base: str, query: str) -> tuple[str, list[str]]:
+    page.goto(base + "staff/")
+    page.fill("#site-search-q", query)
+    page.wait_for_function("q => document.querySelector('.search-status').textContent.includes(q)", arg=f"“{query}”", timeout=10_000)
+    hrefs = page.eval_on_selector_all(".search-results a", "as => as.map(a => a.getAttribute('href'))")
+    return page.locator(".search-status").text_content() or "", sorted(hrefs)
+
+
+@pytest.mark.parametrize("query", ["Lomax", "Lom", "lunchtime", "Lomex", "mentor review", "reading age"],
+                         ids=["name", "name-prefix", "word", "no-such-word", "two-words", "two-words-b"])
+def test_shards_find_what_one_index_over_every_page_finds(site: str, whole_site: str, page: Any, query: str) -> None:
+    """The same number of results as one index over all the staff pages, and the same pages when they all show.
+    'Lomex' is in no page: Pagefind then answers with the longest word it starts with, across all bundles as one would."""
+    status, hrefs = _search(page, site, query)
+    expected_status, expected = _search(page, whole_site, query)
+    assert status == expected_status
+    if "showing the first" not in status:
+        assert hrefs == expected
+    assert page.problems == []
+
+
+@pytest.fixture(scope="module")
+def tiny_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The three-pupil school: 14 of the 16 shards are empty (no bundle, not listed), served."""
+    root = copy_site("tiny", tmp_path_factory.mktemp("tiny-browser"))
+    build(root, root / "output", jobs=2, as_of=AS_OF)
+    yield from _serve(root / "output")
+
+
+def test_search_works_with_empty_shards(tiny_site: str, page: Any) -> None:
+    status, hrefs = _search(page, tiny_site, "Quillfeather")
+    assert status.startswith("1 result") and hrefs == ["/staff/pupils/ada/"]
+    assert page.problems == []  # no request for a shard that has no bundle (a 404 is a console error)
 
 
 def test_governors_search_finds_policies_and_no_pupil(site: str, page: Any) -> None:

@@ -189,17 +189,30 @@ def index_text(bundle: Path) -> str:
     return "\n".join(parts)
 
 
+def audience_index_text(folder: Path) -> str:
+    """Everything in all of an audience's bundles (the main one, the shards and the word bundle its pagefind-shards.json lists)."""
+    data = json.loads((folder / search.SHARD_LIST).read_text(encoding="utf-8"))
+    listed = data["bundles"] + ([data["words"]] if data["words"] else [])
+    assert sorted(p.name for p in folder.glob("pagefind-*") if p.is_dir()) == sorted(listed)  # no bundle left out of the list
+    return "\n".join(index_text(folder / name) for name in ["pagefind", *listed])
+
+
 def test_each_audience_has_its_own_search_index(tiny_out: Path) -> None:
     for audience in ("staff", "governors"):
-        entry = json.loads((tiny_out / audience / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-        assert entry["languages"]["en-gb"]["page_count"] > 0
+        bundles = ["pagefind", *json.loads((tiny_out / audience / search.SHARD_LIST).read_text(encoding="utf-8"))["bundles"]]
+        counts = [json.loads((tiny_out / audience / b / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"]["en-gb"]["page_count"]
+                  for b in bundles]
+        assert all(n > 0 for n in counts) and sum(counts) == sum(1 for _ in (tiny_out / audience).rglob("*.html"))  # every page, once
         assert (tiny_out / audience / "pagefind" / "pagefind.js").is_file()
         assert not (tiny_out / audience / "pagefind" / "pagefind-ui.js").exists()  # unused interfaces are not shipped
-    assert not (tiny_out / "families" / "pagefind").exists()
+        for shard in bundles[1:]:  # searched by the main bundle's script and WebAssembly: data only
+            assert not [p.name for p in (tiny_out / audience / shard).iterdir() if p.suffix in (".js", ".pagefind")]
+    assert len(bundles) == 1  # the governors' site is one bundle
+    assert not (tiny_out / "families" / "pagefind").exists() and not (tiny_out / "families" / search.SHARD_LIST).exists()
 
 
 def test_governors_search_index_holds_no_pupil_but_the_staff_one_does(tiny_out: Path) -> None:
-    staff, governors = index_text(tiny_out / "staff" / "pagefind"), index_text(tiny_out / "governors" / "pagefind")
+    staff, governors = audience_index_text(tiny_out / "staff"), audience_index_text(tiny_out / "governors")
     names = names_in(tiny_out.parent)
     assert "Adaeze Quillfeather" in staff and "quillfeath" in staff.lower(), "the check must be able to find a name"
     found = sorted(n for n in names if n.lower() in governors.lower() or n.lower()[:8] in governors.lower())
@@ -209,7 +222,7 @@ def test_governors_search_index_holds_no_pupil_but_the_staff_one_does(tiny_out: 
 
 
 def test_restricted_background_is_left_out_of_the_staff_search_index(tiny_out: Path) -> None:
-    staff = index_text(tiny_out / "staff" / "pagefind")
+    staff = audience_index_text(tiny_out / "staff")
     assert "CanaryEthnicityZeta" not in staff and "Z99887766554Q" not in staff
 
 
@@ -217,9 +230,9 @@ def test_search_index_is_deterministic_across_builds(tiny_out: Path, tmp_path: P
     """Pagefind writes the same bytes for the same pages, so whole-tree byte comparisons include it."""
     again = tmp_path / "again"
     build(tiny_out.parent, again, jobs=1, as_of=AS_OF)
-    first = {k: v for k, v in tree_bytes(tiny_out).items() if "/pagefind/" in k}
-    second = {k: v for k, v in tree_bytes(again).items() if "/pagefind/" in k}
-    assert first and first == second
+    first = {k: v for k, v in tree_bytes(tiny_out).items() if "/pagefind" in k}
+    second = {k: v for k, v in tree_bytes(again).items() if "/pagefind" in k}
+    assert any("/pagefind-0" in k for k in first) and first == second  # the shards too
 
 
 def test_a_failed_index_leaves_the_previous_output_whole(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:

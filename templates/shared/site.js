@@ -3,25 +3,52 @@
 (() => {
   "use strict";
 
-  /* ---- search: one Pagefind index per audience folder, loaded on first use ---- */
+  /* ---- search: each audience folder's Pagefind bundles, loaded on first use. The main bundle (data-bundle)
+     runs the search; pagefind-shards.json beside it names the audience's other bundles (the staff pupils' pages
+     are split over shards so an edit re-indexes only a small part), merged in so one search covers them all.
+     Pagefind answers a word no page starts with by a shorter word it starts with, bundle by bundle; so a sharded
+     audience also has a word bundle (one page of words per bundle, word_pages says which), searched first to learn which
+     bundles hold the query's words, and only those are searched: the results one index would give. ---- */
   function setUpSearch(box) {
     const form = box.querySelector("form");
     const input = box.querySelector("input[type=search]");
     const status = box.querySelector(".search-status");
     const list = box.querySelector(".search-results");
     const panel = box.querySelector(".search-panel");
-    let pagefind = null;
+    let loading = null;
     let latest = 0;
     let timer = 0;
 
-    async function load() {
-      if (pagefind) return pagefind;
-      if (location.protocol === "file:") throw new Error("file");
-      const bundle = await import(new URL(box.dataset.bundle, location.href).href);
+    function load() {
+      /* one promise for the page's lifetime: typing fast must not merge a bundle twice */
+      if (location.protocol === "file:") return Promise.reject(new Error("file"));
+      loading = loading || open();
+      return loading;
+    }
+
+    async function open() {
+      const main = new URL(box.dataset.bundle, location.href);
       const root = new URL(box.dataset.root, location.href).pathname.replace(/index\.html$/, "");
-      await bundle.options({ baseUrl: root });
-      pagefind = bundle;
-      return pagefind;
+      const [bundle, listed] = await Promise.all([
+        import(main.href),
+        fetch(new URL("../pagefind-shards.json", main)).then((r) => {
+          if (!r.ok) throw new Error(`search shards: ${r.status}`);
+          return r.json();
+        }),
+      ]);
+      /* every page path in every bundle is relative to the audience folder, so all share one baseUrl;
+         mergeFilter tags each bundle's pages with its name, so a search can be kept to some bundles */
+      await bundle.options({ baseUrl: root, mergeFilter: { bundle: "pagefind" } });
+      const others = listed.words ? [...listed.bundles, listed.words] : listed.bundles;
+      await Promise.all(others.map((name) => bundle.mergeIndex(new URL(`../${name}/`, main).pathname,
+                                                               { baseUrl: root, mergeFilter: { bundle: name } })));
+      if (!listed.words) return (query) => bundle.search(query);
+      return async (query) => {
+        const probe = await bundle.search(query, { filters: { bundle: listed.words } });
+        const holding = probe.results.map((r) => listed.word_pages[r.id]).filter(Boolean);
+        if (holding.length === 0) return { results: [] };
+        return bundle.search(query, { filters: { bundle: { any: holding } } });
+      };
     }
 
     function excerpt(html) {
@@ -67,14 +94,16 @@
         status.textContent = "";
         return;
       }
-      let engine;
+      let search;
       try {
-        engine = await load();
+        search = await load();
       } catch (error) {
-        status.textContent = "Search works when the site is served over HTTP (for example by mentorsite serve), not when it is opened as files.";
+        status.textContent = location.protocol === "file:"
+          ? "Search works when the site is served over HTTP (for example by mentorsite serve), not when it is opened as files."
+          : "Search is not available: its index could not be loaded.";
         return;
       }
-      const found = await engine.search(query);
+      const found = await search(query);
       if (mine !== latest) return;
       const shown = await Promise.all(found.results.slice(0, 10).map((r) => r.data()));
       if (mine !== latest) return;
