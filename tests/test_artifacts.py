@@ -161,3 +161,25 @@ def test_a_public_audiences_plan_refuses_a_staff_view(tiny: Path) -> None:
     governors = planning.Output("governors/index.html", "index.html", "html", {"site": staff.register[0]})
     with pytest.raises(planning.WrongAudience):
         planning._check_view_types(governors)
+
+
+def test_documents_are_submitted_before_the_pages_render(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers render PDFs while the build renders pages and indexes search: submitting waited for the first result before."""
+    import generator.build as pipeline
+    from generator.output import pdf
+
+    order: list[str] = []
+    monkeypatch.setattr(pdf, "render_task", lambda task: (order.append("pdf"), pdf.PdfResult(task.dest, b"%PDF-stub"))[1])
+    real_render = pipeline.render
+
+    def page(*args, **kwargs):  # type: ignore[no-untyped-def]
+        order.append("page")
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "render", page)
+    monkeypatch.setattr(pdf, "warm_up", lambda: None)
+    build(tiny, tiny / "output", jobs=1, as_of=AS_OF)  # one job: the in-process executor runs a task as it is submitted
+    assert "pdf" in order and "page" in order
+    first_pdf = order.index("pdf")
+    pdf_html = sum(1 for p in (tiny / "output").rglob("*.pdf"))  # each document's HTML is rendered (a "page" call) before it is submitted
+    assert first_pdf <= pdf_html, order[: first_pdf + 1]

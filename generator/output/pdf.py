@@ -325,7 +325,11 @@ Resolve = Callable[[str], "bytes | None"]
 
 def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str, ...], resolve: Resolve,
                      css_files: tuple[tuple[str, bytes | None], ...] = ()) -> Iterator[PdfResult]:
-    """Submit every job now, and yield each document's result as it finishes (completion order: callers key by path).
+    """Submit every job now, before returning, and yield each document's result as it finishes (completion order: callers key by path).
+
+    The submitting is not deferred to the first `next()`: a build calls this
+    before rendering its pages and indexing search, so the workers render
+    documents meanwhile.
 
     Longest documents go first (compressed HTML length stands in for cost), so the last
     to finish are short ones. A task whose document asked for a file it was
@@ -346,6 +350,11 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
     for job in ordered:
         urls = frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}
         pending[executor.submit(render_task, task(job, urls))] = (job, urls, 0)
+    return _as_finished(executor, pending, task)
+
+
+def _as_finished(executor: Executor, pending: dict[Future[PdfResult], tuple[PdfJob, frozenset[str], int]],
+                 task: Callable[[PdfJob, Iterable[str]], PdfTask]) -> Iterator[PdfResult]:
     while pending:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
