@@ -208,11 +208,17 @@ def _admit(basis: list[tuple[int, list[int]]], residues: list[list[int]], v: lis
     pivot = next((i for i, x in enumerate(v) if x), None)
     if pivot is None:
         return True  # already implied by what is published: printing it tells nothing new
-    updated = [_reduce(r, pivot, v) if r[pivot] else r for r in residues]
-    if not force and any(not any(r) for r, before in zip(updated, residues) if r is not before):
-        return False
+    updated = []
+    for r in residues:
+        if r[pivot]:  # only a residue with an entry at the pivot changes; the others stay as they were (and non-zero)
+            r = _reduce(r, pivot, v)
+            if not any(r):  # this protected set would be determined exactly
+                if not force:
+                    return False
+                continue
+        updated.append(r)
     basis.append((pivot, v))
-    residues[:] = [r for r in updated if any(r)]
+    residues[:] = updated
     return True
 
 

@@ -7,6 +7,7 @@ family's or governors' view (output.plan.AUDIENCE_VIEWS does not list it).
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 
 from generator.judge.derive import SchoolFacts
@@ -43,8 +44,31 @@ class GroupPlanSheet:
     sessions: tuple[GroupMeeting, ...]
 
 
+_LAST: tuple[weakref.ref[SchoolFacts], tuple[GroupPlanSheet, ...], dict[str, tuple[GroupPlanSheet, ...]]] | None = None
+"""The last school's group plans and each member's plans: every pupil's page asks, and the school (frozen) is the same."""
+
+
 def group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
     """Every group plan the school's scheme lists (validation has made sure members and mentor exist)."""
+    return _plans(school)[0]
+
+
+def _plans(school: SchoolFacts) -> tuple[tuple[GroupPlanSheet, ...], dict[str, tuple[GroupPlanSheet, ...]]]:
+    global _LAST
+    last = _LAST
+    if last is not None and last[0]() is school:
+        return last[1], last[2]
+    plans = _group_plans(school)
+    members: dict[str, list[GroupPlanSheet]] = {}
+    for plan in plans:
+        for pid in dict.fromkeys(m.id for m in plan.members):
+            members.setdefault(pid, []).append(plan)
+    by_member = {pid: tuple(found) for pid, found in members.items()}
+    _LAST = (weakref.ref(school), plans, by_member)
+    return plans, by_member
+
+
+def _group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
     pupils = {p.id: p for p in school.pupils}
 
     def name(pid: str) -> str:
@@ -63,7 +87,7 @@ def group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
 
 def groups_of(school: SchoolFacts, pupil_id: str) -> tuple[GroupPlanSheet, ...]:
     """The group plans a pupil is a member of, for their staff page and mentoring file."""
-    return tuple(g for g in group_plans(school) if any(m.id == pupil_id for m in g.members))
+    return _plans(school)[1].get(pupil_id, ())
 
 
 __all__ = ["GroupMeeting", "GroupMember", "GroupPlanSheet", "group_plans", "groups_of"]
