@@ -178,10 +178,14 @@ def pupils_as_cells(pupils: Iterable[Key]) -> dict[Key, int]:
 
 def _finest_cells(cells: Mapping[Any, int], sets: Sequence[frozenset[Key]]) -> tuple[list[list[Key]], list[int]]:
     """Cells grouped by which sets hold them: no published figure can tell two cells of one group apart."""
+    holding: dict[Key, list[int]] = {member: [] for member in cells}
+    for i, s in enumerate(sets):  # each member's sets in increasing order, as a scan of every set per member would list them
+        for member in s:
+            if member in holding:
+                holding[member].append(i)
     by_signature: dict[tuple[int, ...], list[Key]] = {}
     for member in sorted(cells, key=repr):
-        signature = tuple(i for i, s in enumerate(sets) if member in s)
-        by_signature.setdefault(signature, []).append(member)
+        by_signature.setdefault(tuple(holding[member]), []).append(member)
     groups = list(by_signature.values())
     return groups, [sum(cells[m] for m in g) for g in groups]
 

@@ -7,11 +7,10 @@ family's or governors' view (output.plan.AUDIENCE_VIEWS does not list it).
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from dataclasses import dataclass
 
 from generator.judge.derive import SchoolFacts
-from generator.views.common import SchoolHeader, school_header
+from generator.views.common import SchoolHeader, per_school, school_header
 
 
 @dataclass(frozen=True)
@@ -44,28 +43,20 @@ class GroupPlanSheet:
     sessions: tuple[GroupMeeting, ...]
 
 
-_LAST: tuple[weakref.ref[SchoolFacts], tuple[GroupPlanSheet, ...], dict[str, tuple[GroupPlanSheet, ...]]] | None = None
-"""The last school's group plans and each member's plans: every pupil's page asks, and the school (frozen) is the same."""
-
-
 def group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
     """Every group plan the school's scheme lists (validation has made sure members and mentor exist)."""
     return _plans(school)[0]
 
 
+@per_school  # every pupil's page asks for their groups: the plans are built once per school, not once per pupil
 def _plans(school: SchoolFacts) -> tuple[tuple[GroupPlanSheet, ...], dict[str, tuple[GroupPlanSheet, ...]]]:
-    global _LAST
-    last = _LAST
-    if last is not None and last[0]() is school:
-        return last[1], last[2]
+    """The plans, and each member's plans in the same order."""
     plans = _group_plans(school)
     members: dict[str, list[GroupPlanSheet]] = {}
     for plan in plans:
         for pid in dict.fromkeys(m.id for m in plan.members):
             members.setdefault(pid, []).append(plan)
-    by_member = {pid: tuple(found) for pid, found in members.items()}
-    _LAST = (weakref.ref(school), plans, by_member)
-    return plans, by_member
+    return plans, {pid: tuple(found) for pid, found in members.items()}
 
 
 def _group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
