@@ -249,6 +249,10 @@ def _breaks(body: str) -> str:
     return re.sub(r"[\v\f\u2028\u2029]", "\n", body)
 
 
+_POSITIONS: dict[tuple[int, int], Position] = {}
+"""One Position per (line, column) for every file: they are frozen, and the same few thousand recur in every record."""
+_POSITIONS_KEPT = 100_000
+
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 """Scalars only: their constructors read nothing but the node, so one instance serves every file and thread."""
 _CONSTRUCT = {tag: yaml.constructor.SafeConstructor.yaml_constructors[tag] for tag in _SCALAR_TAGS}
@@ -265,7 +269,13 @@ class _Builder:
 
     def pos(self, node: yaml.Node) -> Position:
         mark = node.start_mark
-        return Position(mark.line + 1 + self.line_offset, mark.column + 1)
+        line, column = mark.line + 1 + self.line_offset, mark.column + 1
+        position = _POSITIONS.get((line, column))
+        if position is None:
+            position = Position(line, column)
+            if len(_POSITIONS) < _POSITIONS_KEPT:
+                _POSITIONS[line, column] = position
+        return position
 
     def problem(self, node: yaml.Node, code: str, message: str) -> None:
         position = self.pos(node)
