@@ -97,7 +97,6 @@ def _environment(templates: TemplateSet, audience: Audience) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        auto_reload=False,  # one environment serves one build; each build makes its own, so an edit is always seen
     )
     env.filters.update(
         date=format_date,
