@@ -56,6 +56,7 @@ def test_deep_nesting_renders_shallow_and_keeps_the_text(text: str, shown: str) 
 def scanned(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Characters scanned by every link, image and reference parse (Python-Markdown's quadratic path), summed."""
     total = [0]
+    monkeypatch.setattr(markup._LOCAL, "converter", None)  # the next converter is built with the counting methods below
 
     def counting(method: Callable[..., Any], at_end: Callable[[Any, str, int], int]) -> Callable[..., Any]:
         def wrapper(self: Any, data: str, index: int) -> Any:
@@ -89,6 +90,18 @@ def test_bracket_runs_cost_linear_work_and_show_as_typed(scanned: list[int], tex
     html = str(markup.render(text).html)
     assert scanned[0] <= mdbounds.SCAN_FLOOR + (mdbounds.SCAN_PER_CHARACTER + 1) * len(text)
     assert html.count("[") == text.count("[")
+    assert scanned[0] > 0  # the counting reached the converter that ran
+
+
+def test_a_reused_converter_gives_each_text_its_own_budget_and_references() -> None:
+    """One converter per thread serves every text: a text that spent its budget leaves the next one a full budget,
+    and link references defined in one text are not links in the next."""
+    assert str(markup.render("[" * 5000 + " spent").html).count("[") == 5000
+    assert '<a href="https://example.org/after"' in str(markup.render("[after](https://example.org/after)").html)
+    assert '<a href="https://example.org/r"' in str(markup.render("[x][r] defined\n\n[r]: https://example.org/r").html)
+    assert "<a " not in str(markup.render("[y][r] not defined here").html)
+    assert [h.anchor for h in markup.render("## Aims\n\ntext").headings] == ["aims"]
+    assert [h.anchor for h in markup.render("## Aims\n\nother text").headings] == ["aims"]
 
 
 def test_unclosed_tags_are_shown_as_typed_without_the_html_parser_rescanning_each() -> None:

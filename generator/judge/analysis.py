@@ -157,12 +157,19 @@ def cohort_analysis(school: SchoolFacts) -> Analysis:
     by_subject, shown_subjects = _table(subject_rows, everyone, threshold, shown + shown_years)
 
     columns = []
+    judged_in: dict[str, set[str]] = {}  # subject → pupils with a standing in it; good_in: on or above target in it
+    good_in: dict[str, set[str]] = {}
+    for p in pupils:
+        for r in p.subjects:
+            if r.standing:
+                judged_in.setdefault(r.subject_id, set()).add(p.id)
+            if r.standing in ("on", "above"):
+                good_in.setdefault(r.subject_id, set()).add(p.id)
     for s in subjects:
         rows = []
         for (_, label), sets in group_rows:
-            judged = frozenset(p.id for p in pupils if p.id in sets["size"] and any(r.subject_id == s.id and r.standing for r in p.subjects))
-            good = frozenset(p.id for p in pupils if p.id in judged
-                             and any(r.subject_id == s.id and r.standing in ("on", "above") for r in p.subjects))
+            judged = sets["size"] & judged_in.get(s.id, set())
+            good = judged & good_in.get(s.id, set())
             rows.append((label, judged, good))
         candidates = [Candidate((label, "judged"), judged) for label, judged, _ in rows] + \
                      [Candidate((label, "good"), good, (label, "judged")) for label, _, good in rows]

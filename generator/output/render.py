@@ -25,6 +25,7 @@ from typing import Any, Literal, cast
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from generator.output.templates import TemplateRefused, TemplateSet, read_plain, refused
 from generator.rules.progress import STANDING_LABEL, STANDING_SYMBOL
@@ -37,6 +38,10 @@ COLOUR_SYMBOL = {"green": "✓", "yellow": "~", "red": "✗"}
 
 _USED: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("mentorsite_templates_used", default=None)
 """The template names one render loaded (its page, what it extends, includes and imports), while `render_recording` runs."""
+
+
+_PLAIN = frozenset({str, Markup, int, float, bool, type(None), tuple, list, dict, dt.date, dt.datetime, frozenset})
+"""Types of value an attribute lookup may hand a template without the sandbox's further questions (none is a method)."""
 
 
 class Environment(ImmutableSandboxedEnvironment):
@@ -55,9 +60,24 @@ class Environment(ImmutableSandboxedEnvironment):
             safe = self._safe[key] = super().is_safe_attribute(obj, attr, value)
         return safe
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Jinja's sandboxed `obj.attribute`, answered at once for a plain value of an attribute already found safe.
+
+        A plain value (not a method) is never a `str.format` to wrap, and the
+        safety of an attribute is remembered per (type, attribute) as above,
+        so the answer is the sandbox's own; anything else takes its path.
+        """
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
+        if type(value) in _PLAIN and self._safe.get((type(obj), attribute)):
+            return value
+        return super().getattr(obj, attribute)
+
     def _load_template(self, name: str, globals: Any) -> jinja2.Template:
         template = super()._load_template(name, globals)
-        if template.filename is not None:  # by the name asked for: `!mentorsite/x.html` loads as plain `x.html`
+        if template.filename is not None and name not in self.template_files:  # by the name asked for: `!mentorsite/x.html` loads as plain `x.html`
             self.template_files[name] = Path(template.filename)
         used = _USED.get()
         if used is not None:
@@ -104,16 +124,19 @@ def format_date(value: dt.date | None, style: str = "long") -> str:
     return f"{value.day} {value:%B %Y}" if style == "long" else f"{value.day} {value:%b %Y}"
 
 
-@functools.lru_cache(maxsize=65536)
 def relative(target: str, page: str) -> str:
     """A link from output page `page` to output path `target`, both '/'-separated and relative to the audience folder.
 
     Relative links keep each audience folder deployable anywhere, and let
     the site open from disk without a server.
     """
-    start = posixpath.dirname(page) or "."
-    rel = posixpath.relpath(target, start)
-    return rel
+    return _relative(target, posixpath.dirname(page) or ".")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _relative(target: str, start: str) -> str:
+    """Pure, and asked for the same few links from the same few folders on every page."""
+    return posixpath.relpath(target, start)
 
 
 def render(env: Environment, template: str, page: str, **context: Any) -> str:

@@ -146,7 +146,9 @@ def protect(candidates: Sequence[Candidate], cells: Mapping[Any, int], threshold
             out[i] = 1
         return out
 
-    residues = [vector(group) for group in protected]
+    # Sparse until an admitted figure touches them: most protected sets are single cells, and a dense vector for
+    # each would cost cells × cells (the audit would grow with the square of the school).
+    residues: list[list[int] | dict[int, int]] = [dict.fromkeys(group, 1) for group in protected]
     _admit(basis, residues, vector(everything), force=True)
     for group in as_atoms[:len(known)]:
         _admit(basis, residues, vector(group), force=True)
@@ -178,12 +180,23 @@ def pupils_as_cells(pupils: Iterable[Key]) -> dict[Key, int]:
 
 def _finest_cells(cells: Mapping[Any, int], sets: Sequence[frozenset[Key]]) -> tuple[list[list[Key]], list[int]]:
     """Cells grouped by which sets hold them: no published figure can tell two cells of one group apart."""
+    holding: dict[Key, list[int]] = {member: [] for member in cells}
+    for i, s in enumerate(sets):  # each member's sets in increasing order, as a scan of every set per member would list them
+        for member in s:
+            if member in holding:
+                holding[member].append(i)
     by_signature: dict[tuple[int, ...], list[Key]] = {}
     for member in sorted(cells, key=repr):
-        signature = tuple(i for i, s in enumerate(sets) if member in s)
-        by_signature.setdefault(signature, []).append(member)
+        by_signature.setdefault(tuple(holding[member]), []).append(member)
     groups = list(by_signature.values())
     return groups, [sum(cells[m] for m in g) for g in groups]
+
+
+def _dense(sparse: dict[int, int], width: int) -> list[int]:
+    out = [0] * width
+    for i, x in sparse.items():
+        out[i] = x
+    return out
 
 
 def _reduce(v: list[int], pivot: int, row: list[int]) -> list[int]:
@@ -201,18 +214,26 @@ def _reduce(v: list[int], pivot: int, row: list[int]) -> list[int]:
     return [x // d for x in out] if d > 1 else out
 
 
-def _admit(basis: list[tuple[int, list[int]]], residues: list[list[int]], v: list[int], force: bool = False) -> bool:
-    """Add `v` to the published span unless that would determine a protected set; residues are the protected sets reduced so far."""
+def _admit(basis: list[tuple[int, list[int]]], residues: list[list[int] | dict[int, int]], v: list[int],
+           force: bool = False) -> bool:
+    """Add `v` to the published span unless that would determine a protected set; residues are the protected sets reduced so far
+    (a residue no admitted figure has touched yet is kept sparse: {cell: coefficient})."""
     for at, row in basis:
         v = _reduce(v, at, row)
     pivot = next((i for i, x in enumerate(v) if x), None)
     if pivot is None:
         return True  # already implied by what is published: printing it tells nothing new
-    updated = [_reduce(r, pivot, v) if r[pivot] else r for r in residues]
-    if not force and any(not any(r) for r, before in zip(updated, residues) if r is not before):
-        return False
+    updated: list[list[int] | dict[int, int]] = []
+    for r in residues:
+        if r.get(pivot, 0) if isinstance(r, dict) else r[pivot]:  # only a residue with an entry at the pivot changes
+            r = _reduce(_dense(r, len(v)) if isinstance(r, dict) else r, pivot, v)
+            if not any(r):  # this protected set would be determined exactly
+                if not force:
+                    return False
+                continue
+        updated.append(r)
     basis.append((pivot, v))
-    residues[:] = [r for r in updated if any(r)]
+    residues[:] = updated
     return True
 
 

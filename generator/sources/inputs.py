@@ -15,6 +15,7 @@ from generator.sources import letters
 from generator.sources.appearance import check_appearance
 from generator.sources.cache import RecordCache
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
+from generator.sources.gcpause import settled
 from generator.sources.load import Located, load_markdown, load_yaml
 from generator.sources.paperwork_checks import check_group_plans, check_paperwork
 from generator.sources.schema import LetterMeta, PolicyMeta, Pupil, Site
@@ -61,6 +62,7 @@ def _name_problem(root: Path, path: Path, rel_path: str, what: str) -> list[Diag
     return slug_problem(rel_path, path.stem, what)
 
 
+@settled  # about a million long-lived, acyclic values: the cyclic collector would only walk them (gcpause.py)
 def load_school(root: Path, cache: RecordCache | None = None) -> Checked:
     """Every input, validated; raises `InvalidInput` carrying all problems found.
 

@@ -249,6 +249,15 @@ def _breaks(body: str) -> str:
     return re.sub(r"[\v\f\u2028\u2029]", "\n", body)
 
 
+_POSITIONS: dict[tuple[int, int], Position] = {}
+"""One Position per (line, column) for every file: they are frozen, and the same few thousand recur in every record."""
+_POSITIONS_KEPT = 100_000
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+"""Scalars only: their constructors read nothing but the node, so one instance serves every file and thread."""
+_CONSTRUCT = {tag: yaml.constructor.SafeConstructor.yaml_constructors[tag] for tag in _SCALAR_TAGS}
+
+
 class _Builder:
     """Turns a composed node tree into plain values, recording positions and refusing what YAML allows but records must not use."""
 
@@ -257,11 +266,16 @@ class _Builder:
         self.line_offset = line_offset
         self.problems: list[Diagnostic] = []
         self.seen: set[int] = set()
-        self.constructor = yaml.SafeLoader("")
 
     def pos(self, node: yaml.Node) -> Position:
         mark = node.start_mark
-        return Position(mark.line + 1 + self.line_offset, mark.column + 1)
+        line, column = mark.line + 1 + self.line_offset, mark.column + 1
+        position = _POSITIONS.get((line, column))
+        if position is None:
+            position = Position(line, column)
+            if len(_POSITIONS) < _POSITIONS_KEPT:
+                _POSITIONS[line, column] = position
+        return position
 
     def problem(self, node: yaml.Node, code: str, message: str) -> None:
         position = self.pos(node)
@@ -323,7 +337,7 @@ class _Builder:
             self.problem(node, "yaml.tag", f"the tag '{node.tag}' is not allowed; remove it")
             return None
         try:
-            value = self.constructor.construct_object(node, deep=True)
+            value = _CONSTRUCT[node.tag](_CONSTRUCTOR, node)  # as construct_object would (a scalar has no children)
         except (ValueError, OverflowError, yaml.constructor.ConstructorError):
             if node.tag == "tag:yaml.org,2002:timestamp":
                 self.problem(node, "value.date", f"'{node.value}' is not a real date; expected YYYY-MM-DD, e.g. 2026-09-14")

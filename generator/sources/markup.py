@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,28 @@ def _converter(source_length: int = 0) -> markdown.Markdown:
     )
 
 
+_LOCAL = threading.local()
+"""This thread's converter and its bounds: building a converter costs more than most conversions, so it is reused."""
+
+
+def _fresh_converter(source_length: int) -> markdown.Markdown:
+    """This thread's converter, reset (no references, stash or headings left from the last text) and given a budget
+    sized to this text alone (mdbounds: one text's bounds never depend on another's)."""
+    reused: tuple[markdown.Markdown, mdbounds.BoundsExtension] | None = getattr(_LOCAL, "converter", None)
+    if reused is None:
+        bounds = mdbounds.BoundsExtension(source_length)
+        reused = (markdown.Markdown(
+            extensions=["tables", "sane_lists", "toc", "smarty", bounds],
+            extension_configs={"toc": {"permalink": False, "toc_depth": "2-3"}},
+            output_format="html",
+        ), bounds)
+        _LOCAL.converter = reused
+    converter, bounds = reused
+    converter.reset()
+    bounds.start(source_length)
+    return converter
+
+
 def to_html(text: str, *, shift_headings: int = 0) -> Markup:
     """Markdown → HTML with handlers, embeds and `javascript:` links removed, and script/style/iframe tags shown as text."""
     return render(text, shift_headings=shift_headings).html
@@ -71,10 +94,11 @@ def to_html(text: str, *, shift_headings: int = 0) -> Markup:
 def render(text: str, *, shift_headings: int = 0) -> Rendered:
     """Markdown → sanitised HTML plus the headings (for a contents list); once per text (pure, and its result is immutable)."""
     source = mdbounds.bounded_source(_normalise(text))
-    converter = _converter(len(source))
+    converter = _fresh_converter(len(source))
     try:
         raw = converter.convert(source)
     except RecursionError:  # a last resort: mdbounds keeps nesting far below the limit
+        _LOCAL.converter = None  # left half-way through a text: the next one gets a new converter
         return Rendered(Markup(_paragraphs(text)), ())
     if shift_headings:
         raw = re.sub(r"<(/?)h([1-6])", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", raw)

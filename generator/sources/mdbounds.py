@@ -85,7 +85,13 @@ class BoundsExtension(Extension):
 
     def __init__(self, source_length: int) -> None:
         super().__init__()
-        self.budget = _Budget(SCAN_FLOOR + SCAN_PER_CHARACTER * source_length)
+        self.budget = _Budget(0)
+        self.start(source_length)
+
+    def start(self, source_length: int) -> None:
+        """A fresh budget for the next text of `source_length` characters: a reused converter calls this before each
+        conversion, so no text spends what another left (or inherits what another saved)."""
+        self.budget.left = SCAN_FLOOR + SCAN_PER_CHARACTER * source_length
 
     def extendMarkdown(self, md: Markdown) -> None:  # Python-Markdown's name for it
         for name in _LINK_PROCESSORS:

@@ -264,12 +264,27 @@ def check_site(site: Site, doc: Located) -> list[Diagnostic]:
     return out
 
 
+_SITE_INDEX: list[tuple[Site, tuple[dict[str, Any], list[str], list[str], dict[str, Any]]]] = []
+
+
+def _site_index(site: Site) -> tuple[dict[str, Any], list[str], list[str], dict[str, Any]]:
+    """Subjects by id, half-term ids, mentors' ids and staff by id, for the site every pupil file is checked against.
+
+    Built once per site rather than once per pupil (the staff list grows with
+    the school). Callers only read them.
+    """
+    if _SITE_INDEX and _SITE_INDEX[0][0] is site:
+        return _SITE_INDEX[0][1]
+    index = ({s.id: s for s in site.subjects}, [t.id for t in site.half_terms],
+             [s.id for s in site.staff if {"mentor", "lead_mentor"} & set(s.roles)], {s.id: s for s in site.staff})
+    _SITE_INDEX[:] = [(site, index)]
+    return index
+
+
 def check_pupil(pupil: Pupil, doc: Located, site: Site) -> list[Diagnostic]:
     """References to staff, subjects, half terms and grades resolve; mentoring dates make sense."""
     out: list[Diagnostic] = []
-    subjects = {s.id: s for s in site.subjects}
-    terms = [t.id for t in site.half_terms]
-    mentors = [s.id for s in site.staff if {"mentor", "lead_mentor"} & set(s.roles)]
+    subjects, terms, mentors, _staff = _site_index(site)
 
     def bad(path: KeyPath, code: str, message: str, key: bool = False) -> None:
         out.append(Diagnostic(doc.path, doc.at(path, key=key), f"pupil.{code}", message))
@@ -343,7 +358,7 @@ def _check_target(pupil: Pupil, subject_id: str, target: Any, doc: Located, site
     if target.was is not None:
         grade(path + ("was",), subject_id, target.was)
     out: list[Diagnostic] = []
-    staff = {s.id: s for s in site.staff}
+    staff = _site_index(site)[3]
     if target.approved_by is not None and target.approved_by not in staff:
         out.append(Diagnostic(doc.path, doc.at(path + ("approved_by",)), "pupil.ref.staff",
                               f"targets.{subject_id}.approved_by: '{target.approved_by}' is not a member of staff in site.yaml"

@@ -7,6 +7,7 @@ without JavaScript, prints, and its <title> says in words what it shows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,7 +52,8 @@ def progress_chart(row: SubjectRow, terms: Sequence[str], year_terms: Sequence[s
     if not recorded:
         return None
     scale = row.scale
-    used = [scale.index(g) for _, g in recorded] + ([scale.index(row.target)] if row.target in scale else [])
+    position = _positions(tuple(scale))
+    used = [position[g] for _, g in recorded] + ([position[row.target]] if row.target in position else [])
     low, high = max(0, min(used) - 1), min(len(scale) - 1, max(used) + 1)
     while high - low < 3 and (low > 0 or high < len(scale) - 1):  # at least four grades tall, so one step is not a cliff
         if high < len(scale) - 1:
@@ -65,9 +67,10 @@ def progress_chart(row: SubjectRow, terms: Sequence[str], year_terms: Sequence[s
     def x(i: int) -> float:
         return round(left + plot_w * (i + 0.5) / columns, 1)
 
+    span = max(high - low, 1)
+
     def y(grade: str) -> float:
-        span = max(high - low, 1)
-        return round(TOP + plot_h * (high - scale.index(grade)) / span, 1)
+        return round(TOP + plot_h * (high - position[grade]) / span, 1)
 
     levels = scale[low: high + 1]
     grid = " ".join(f"M{left} {y(g)}H{WIDTH - RIGHT}" for g in levels)
@@ -82,8 +85,17 @@ def progress_chart(row: SubjectRow, terms: Sequence[str], year_terms: Sequence[s
         x_labels=tuple((x(i), _short_term(t)) for i, t in enumerate(year_terms or terms)),
         points=points,
         line=" ".join(f"{px},{py}" for px, py, _ in points) if len(points) > 1 else "",
-        target_y=y(row.target) if row.target in scale else None,
+        target_y=y(row.target) if row.target in position else None,
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _positions(scale: tuple[str, ...]) -> dict[str, int]:
+    """Each grade's place on its scale, as `scale.index` gives it (the first, were a grade written twice)."""
+    out: dict[str, int] = {}
+    for i, grade in enumerate(scale):
+        out.setdefault(grade, i)
+    return out
 
 
 def _short(label: str) -> str:

@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from generator.judge.derive import SchoolFacts
+
+_R = TypeVar("_R")
+
+
+def per_school(function: Callable[[SchoolFacts], _R]) -> Callable[[SchoolFacts], _R]:
+    """`function(school)` computed once for the school it was last asked about, not once per pupil's page.
+
+    The school's facts are frozen, so the answer for the same object cannot
+    change; another school (the next build's) is computed afresh. Each
+    thread keeps its own last answer.
+    """
+    last = threading.local()
+
+    @functools.wraps(function)
+    def wrapper(school: SchoolFacts) -> _R:
+        remembered: tuple[weakref.ref[SchoolFacts], _R] | None = getattr(last, "value", None)
+        if remembered is not None and remembered[0]() is school:
+            return remembered[1]
+        result = function(school)
+        last.value = (weakref.ref(school), result)
+        return result
+
+    return wrapper
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from generator.judge.derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolF
 from generator.rules import sentences
 from generator.rules.progress import Standing, standing
 from generator.rules.skills import SkillsStatus
-from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.common import GradingKey, SchoolHeader, grading_key, per_school, school_header
 from generator.views.documents import TargetChart, target_chart
 
 
@@ -116,7 +116,8 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
     )
 
 
-def _columns(school: SchoolFacts) -> tuple[tuple[str, ...], list[int | None], list[int]]:
+@per_school
+def _columns(school: SchoolFacts) -> tuple[tuple[str, ...], tuple[int | None, ...], tuple[int, ...]]:
     """P5's profile: every half term of this school year (six columns, those still ahead left blank), after a "Last year"
     column once `rollover` has put earlier years beside it.
 
@@ -130,7 +131,7 @@ def _columns(school: SchoolFacts) -> tuple[tuple[str, ...], list[int | None], li
     earlier = sorted({t.academic_year for t in school.terms if t.academic_year != year and t.academic_year})
     last = [i for i, t in enumerate(school.terms) if earlier and t.academic_year == earlier[-1]]
     names = tuple(t.name for t in this_year)
-    return (("Last year", *names) if last else names), this, last
+    return (("Last year", *names) if last else names), tuple(this), tuple(last)
 
 
 def _grades(school: SchoolFacts, grades: tuple[str | None, ...]) -> tuple[str | None, ...]:

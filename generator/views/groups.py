@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from generator.judge.derive import SchoolFacts
-from generator.views.common import SchoolHeader, school_header
+from generator.views.common import SchoolHeader, per_school, school_header
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,21 @@ class GroupPlanSheet:
 
 def group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
     """Every group plan the school's scheme lists (validation has made sure members and mentor exist)."""
+    return _plans(school)[0]
+
+
+@per_school  # every pupil's page asks for their groups: the plans are built once per school, not once per pupil
+def _plans(school: SchoolFacts) -> tuple[tuple[GroupPlanSheet, ...], dict[str, tuple[GroupPlanSheet, ...]]]:
+    """The plans, and each member's plans in the same order."""
+    plans = _group_plans(school)
+    members: dict[str, list[GroupPlanSheet]] = {}
+    for plan in plans:
+        for pid in dict.fromkeys(m.id for m in plan.members):
+            members.setdefault(pid, []).append(plan)
+    return plans, {pid: tuple(found) for pid, found in members.items()}
+
+
+def _group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
     pupils = {p.id: p for p in school.pupils}
 
     def name(pid: str) -> str:
@@ -63,7 +78,7 @@ def group_plans(school: SchoolFacts) -> tuple[GroupPlanSheet, ...]:
 
 def groups_of(school: SchoolFacts, pupil_id: str) -> tuple[GroupPlanSheet, ...]:
     """The group plans a pupil is a member of, for their staff page and mentoring file."""
-    return tuple(g for g in group_plans(school) if any(m.id == pupil_id for m in g.members))
+    return _plans(school)[1].get(pupil_id, ())
 
 
 __all__ = ["GroupMeeting", "GroupMember", "GroupPlanSheet", "group_plans", "groups_of"]
