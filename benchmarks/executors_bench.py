@@ -28,13 +28,18 @@ from generator.output import pdf  # noqa: E402
 from generator.output.executors import InProcessExecutor, open_executor  # noqa: E402
 
 
-def collect(school: Path) -> tuple[list[pdf.PdfJob], tuple[str, ...]]:
+CssFiles = tuple[tuple[str, "bytes | None"], ...]
+
+
+def collect(school: Path) -> tuple[list[pdf.PdfJob], tuple[str, ...], CssFiles]:
     found: list[pdf.PdfJob] = []
     css: list[tuple[str, ...]] = []
+    files: list[CssFiles] = []
 
-    def grab(_executor: object, jobs: list[pdf.PdfJob], styles: tuple[str, ...], _resolve: object) -> object:
+    def grab(_executor: object, jobs: list[pdf.PdfJob], styles: tuple[str, ...], _resolve: object, css_files: CssFiles = ()) -> object:
         found.extend(jobs)
         css.append(styles)
+        files.append(css_files)
         return iter(())
 
     original = pdf.render_documents
@@ -43,32 +48,33 @@ def collect(school: Path) -> tuple[list[pdf.PdfJob], tuple[str, ...]]:
         build(school, Path(tempfile.mkdtemp()) / "out", jobs=1, as_of=dt.date(2026, 11, 20))
     finally:
         pdf.render_documents = original
-    return sorted(found, key=lambda j: j.dest), css[0]
+    return sorted(found, key=lambda j: j.dest), css[0], files[0]
 
 
 def _none(_url: str) -> bytes | None:
     return None
 
 
-def timed(kind: str, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial: list[pdf.PdfJob]) -> tuple[float, float, dict[str, bytes]]:
+def timed(kind: str, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial: list[pdf.PdfJob],
+          css_files: CssFiles = ()) -> tuple[float, float, dict[str, bytes]]:
     """(wall for all jobs, startup included; wall for the trivial jobs on the already warm executor; the bytes)."""
     started = time.perf_counter()
     if kind == "inprocess":
         pdf.warm_up()
-        return _run(InProcessExecutor(), jobs, css, trivial, started)
+        return _run(InProcessExecutor(), jobs, css, trivial, started, css_files)
     if kind == "pool2":
         with open_executor(2, initializer=pdf.warm_up) as executor:
-            return _run(executor, jobs, css, trivial, started)
+            return _run(executor, jobs, css, trivial, started, css_files)
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
         with open_executor(1, dask_scheduler=cluster.scheduler_address) as executor:
-            return _run(executor, jobs, css, trivial, started)
+            return _run(executor, jobs, css, trivial, started, css_files)
 
 
 def _run(executor: object, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial: list[pdf.PdfJob],
-         started: float) -> tuple[float, float, dict[str, bytes]]:
-    out = {r.dest: r.data for r in pdf.render_documents(executor, jobs, css, _none)}  # type: ignore[arg-type]
+         started: float, css_files: CssFiles = ()) -> tuple[float, float, dict[str, bytes]]:
+    out = {r.dest: r.data for r in pdf.render_documents(executor, jobs, css, _none, css_files)}  # type: ignore[arg-type]
     wall = time.perf_counter() - started
     small = time.perf_counter()
     for _ in pdf.render_documents(executor, trivial, css, _none):  # type: ignore[arg-type]
@@ -85,14 +91,14 @@ def main() -> int:
     school = Path(tempfile.mkdtemp()) / "school"
     subprocess.run([sys.executable, "-m", "generator", "sample", "--pupils", str(args.pupils), str(school)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    jobs, css = collect(school)
+    jobs, css, css_files = collect(school)
     trivial = [pdf.PdfJob(f"t/{i:05d}.pdf", f"<p>{i}</p>") for i in range(args.trivial)]
     result: dict[str, object] = {"pupils": args.pupils, "documents": len(jobs), "runs": args.runs}
     reference: dict[str, bytes] = {}
     for kind in ("inprocess", "pool2", "dask2"):
         walls, small = [], []
         for _ in range(args.runs):
-            wall, trivial_wall, out = timed(kind, jobs, css, trivial)
+            wall, trivial_wall, out = timed(kind, jobs, css, trivial, css_files)
             walls.append(wall)
             small.append(trivial_wall)
             if not reference:
