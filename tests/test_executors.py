@@ -25,3 +25,29 @@ def test_a_dask_cluster_builds_the_same_bytes_as_one_job(tiny: Path, tmp_path: P
     second.pop(".mentorsite/manifest.json")
     assert sorted(first) == sorted(second)
     assert [path for path in first if first[path] != second[path]] == []
+
+
+def test_a_large_build_sends_documents_in_batches_and_gets_each_back_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches (for a cluster's per-task cost) change nothing a caller sees: every document once, a missing file still re-sent."""
+    from generator.output import pdf
+    from generator.output.executors import InProcessExecutor
+
+    calls: list[int] = []
+    real_batch = pdf.render_batch
+
+    def counting(tasks):  # type: ignore[no-untyped-def]
+        calls.append(len(tasks))
+        return real_batch(tasks)
+
+    def fake(task: pdf.PdfTask) -> pdf.PdfResult:
+        wanted = task.dest == "d/0007.pdf" and not any(url == "file:///crest.png" for url, _ in task.files)
+        return pdf.PdfResult(task.dest, task.html.encode(), (), ("file:///crest.png",) if wanted else ())
+
+    monkeypatch.setattr(pdf, "render_batch", counting)
+    monkeypatch.setattr(pdf, "render_task", fake)
+    jobs = [pdf.PdfJob(f"d/{i:04d}.pdf", f"<p>{'x' * (i % 7)}{i}</p>") for i in range(pdf.BATCH_FROM + 5)]
+    results = list(pdf.render_documents(InProcessExecutor(), jobs, ("",), lambda url: b"png"))
+    assert sorted(r.dest for r in results) == sorted(j.dest for j in jobs)  # each exactly once
+    assert {r.dest: r.data for r in results} == {j.dest: j.html.encode() for j in jobs}
+    assert max(calls) == pdf.BATCH and calls.count(1) >= 1  # batched, and the document that asked for a file re-sent alone
+    assert sum(calls) == len(jobs) + 1
