@@ -217,3 +217,17 @@ def test_stop_closes_the_port_and_ends_every_thread(tmp_path: Path) -> None:
 def test_the_watcher_ignores_output_hidden_and_editor_files(tmp_path: Path, rel: str, skip: bool) -> None:
     assert ignored(tmp_path, tmp_path / "output", tmp_path / rel) is skip
     assert ignored(tmp_path, tmp_path / "output", tmp_path.parent / "elsewhere.yaml")
+
+
+def test_a_previewed_page_is_served_by_its_canonical_url_only() -> None:
+    """A page rendered into memory by serve's preview answers its file's URL and its folder's URL with '/';
+    the folder without '/' still goes to the redirect, or the page's relative links would resolve one level up."""
+    from generator.commands.serve import _previewed
+
+    overlay = {"staff/pupils/p1/index.html": b"page", "staff/index.html": b"dashboard"}
+    assert _previewed(overlay, "/staff/pupils/p1/") == b"page"
+    assert _previewed(overlay, "/staff/pupils/p1/index.html") == b"page"
+    assert _previewed(overlay, "/staff/") == b"dashboard"
+    assert _previewed(overlay, "/staff/pupils/p1") is None
+    assert _previewed(overlay, "/staff/../staff/pupils/p1/") == b"page"
+    assert _previewed(overlay, "/.mentorsite/") is None

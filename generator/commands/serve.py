@@ -187,6 +187,7 @@ class Server:
                 if not self._dirty and not self._stopping:
                     self._build(in_background=True)  # the rest (PDFs, analysis) while the previewed pages are served
                 continue
+            self.memo.envs = {}  # a template may have been added or removed: previews compile afresh after this build
             self._build(defer_pdfs=True)  # pages first
             while self.status.pdfs_pending and not self._dirty and not self._stopping:
                 self._build()  # then the PDFs, unless another save came in meanwhile (its pass goes first)
@@ -399,11 +400,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _previewed(overlay: dict[str, bytes], url_path: str) -> bytes | None:
-    """The previewed page a URL names, if a preview made it (a folder URL names its index.html)."""
+    """The previewed page a URL names, if a preview made it (a folder URL, ending in '/', names its index.html).
+
+    A folder URL without its '/' is left to the files, which redirect it:
+    served as it is, the page's relative links would resolve one level up.
+    """
     clean = posixpath.normpath("/" + url_path).lstrip("/")
     if any(part.startswith(".") for part in clean.split("/")):
         return None
-    return overlay.get(clean) if clean.endswith(".html") else overlay.get(f"{clean}/index.html".lstrip("/"))
+    if clean.endswith(".html"):
+        return overlay.get(clean)
+    return overlay.get(f"{clean}/index.html".lstrip("/")) if url_path.endswith("/") else None
 
 
 def _read(target: Path | None) -> bytes | None:
