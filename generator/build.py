@@ -359,7 +359,7 @@ def preview(root: Path, *, as_of: dt.date | dt.datetime | None, cache: RecordCac
     head = artifacts.git_head(root)
     if memo.history is None or memo.history[0] != head:
         memo.history = (head, history.read_history(root, ["pupils", "content/policies"]))
-    repo = memo.history[1]
+    repo = history.with_status(root, memo.history[1], ["pupils", "content/policies"])  # a save changes what is uncommitted
     checked = load_school(root, cache)  # the same checks as check(), less the templates: only pupil files changed
     lowered = lowered_without_was(root, checked, repo, memo.history_memo)
     if lowered:

@@ -125,6 +125,9 @@ def test_serves_preview_renders_exactly_the_pages_the_next_build_changes_with_th
 
     root = tmp_path / "school"
     shutil.copytree(EXAMPLE, root)
+    _git(root, "init", "-q")  # in git: the saved file becomes "uncommitted", which its page says
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "Start of term")
     out = tmp_path / "out"
     build(root, out, jobs=1, as_of=DAY)
     before = tree_bytes(out)

@@ -8,6 +8,7 @@ file said before and after. Everything here degrades to a `History` whose
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -189,6 +190,27 @@ def read_history(root: Path, paths: Iterable[str], *, git: str = "git") -> Histo
         oldest = min((c.date for c in ordered), default=None)
         verdict = SHALLOW.format(date=oldest.isoformat()) if oldest else SHALLOW.format(date="the clone")
     return History(verdict, shallow, files, ordered, tuple(sorted(dirty)), tuple(warnings))
+
+
+def with_status(root: Path, history: History, paths: Iterable[str], *, git: str = "git") -> History:
+    """`history` with each file's working-tree status read again (one `git status`): what a save changes without a commit.
+
+    `serve` keeps the history it read while HEAD stays put and refreshes
+    only this, so a preview's trail says "uncommitted changes" as the full
+    build's does. Unchanged when git cannot be asked.
+    """
+    if not history.available:
+        return history
+    specs = sorted({_clean(p) for p in paths}) or ["."]
+    try:
+        prefix = _run(git, root, ["rev-parse", "--show-prefix"]).decode("utf-8", "replace").strip("\n")
+        status = _run(git, root, ["status", "--porcelain", "-z", "--untracked-files=all", "--", *specs])
+    except (_GitError, FileNotFoundError):
+        return history
+    dirty = _parse_status(status, prefix)
+    files = {path: FileHistory(path, history.files[path].versions if path in history.files else (), dirty.get(path, ""))
+             for path in sorted(history.files.keys() | dirty.keys())}
+    return dataclasses.replace(history, files=files, uncommitted=tuple(sorted(dirty)))
 
 
 def _clean(path: str) -> str:
