@@ -58,20 +58,23 @@ class BuildResult:
 
 
 def check(root: Path, repo: history.History | None = None, cache: RecordCache | None = None,
-          memo: HistoryMemo | None = None) -> Checked:
+          memo: HistoryMemo | None = None, *, templates: bool = True) -> Checked:
     """Validate only; raises InvalidInput listing every problem.
 
     A target written in the short form is also compared with its versions
     in git (issue 11: a lowering must carry its approval), so `check` and
     `build` refuse the same records. The school's templates must compile,
     and none may be a link. `cache` (build, serve) skips re-parsing pupil
-    files that were valid before with the same site.yaml.
+    files that were valid before with the same site.yaml; `memo` keeps what
+    was read from old versions. `templates=False` (serve's preview, after
+    saves to pupil files only) leaves the templates to the full build.
     """
     checked = load_school(root, cache)
     lowered = lowered_without_was(root, checked, repo or history.read_history(root, ["pupils"]), memo)
     if lowered:
         raise InvalidInput(lowered)
-    check_templates(template_set(root))
+    if templates:
+        check_templates(template_set(root))
     return checked
 
 
@@ -81,15 +84,16 @@ def warnings_for(root: Path, checked: Checked, as_of: dt.date | dt.datetime | No
 
 
 def derive(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None, memo: PreviewMemo | None = None,
-           cache: RecordCache | None = None) -> SchoolFacts:
-    """Every pupil's facts as of the build's moment; with serve's `memo`, unchanged pupils keep the facts judged last time."""
-    tokens = _tokens(cache) if memo is not None and cache is not None else None
-    return derive_school(checked.site, checked.pupils, _moment(root, checked, as_of), memo.derived if memo is not None else None, tokens)
+           tokens: Mapping[str, str] | None = None) -> SchoolFacts:
+    """Every pupil's facts as of the build's moment; with serve's `memo` and the records' `tokens`, unchanged pupils keep the facts judged last time."""
+    return derive_school(checked.site, checked.pupils, _moment(root, checked, as_of), memo.derived if memo is not None else None,
+                         tokens if memo is not None else None)
 
 
 def _tokens(cache: RecordCache) -> dict[str, str]:
     """Each pupil's record key in the cache (its file's digest under site.yaml's), by pupil id."""
-    return {rel.removeprefix("pupils/").removesuffix(".yaml"): str(e.get("key")) for rel, e in cache.used.items() if isinstance(e, dict)}
+    return {rel.removeprefix("pupils/").removesuffix(".yaml"): e["key"] for rel, e in cache.used.items()
+            if isinstance(e, dict) and isinstance(e.get("key"), str)}
 
 
 def _moment(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -> dt.datetime:
@@ -142,7 +146,8 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
     versions_read = memo.history_memo if memo is not None else HistoryMemo.read(out / STATE_DIR / HISTORY, artifacts.code_version())
     checked = check(root, repo, parsed, versions_read)
     templates = template_set(root)  # the school's templates/ over ours, file by file; links and outside files refused
-    school = derive(root, checked, as_of, memo, parsed)
+    tokens = _tokens(parsed)
+    school = derive(root, checked, as_of, memo, tokens)
     for found in warnings.warnings(checked, school.as_of):
         report(found.format())
     for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
@@ -151,12 +156,11 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         views.policy(slug, meta, body, school.as_of,
                      policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body, checked.site.policy_history))
         for slug, (meta, body, _line) in sorted(checked.policies.items()))
-    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site, versions_read) for p in school.pupils}
-    staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site, versions_read))
+    trails, staff = _trails_and_staff_site(repo, school, versions_read)
     report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
     governors = views.governors_site(school, policies)
     compiled_letters = letters.compile_letters(checked.letters)
-    keys = _pupil_keys(school, parsed, trails, checked)
+    keys = _pupil_keys(school, tokens, trails, checked)
     envs = {audience: artifacts.record_templates(env) for audience, env in environments(templates).items()}
     css = tuple(p.read_text("utf-8") for p in (templates.find("shared/print.css"),))
     assets = web_assets(templates, checked.site)
@@ -191,6 +195,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         records: dict[str, artifacts.Record] = {}
         units: dict[str, dict[str, Any]] = {}
         carried_pages: list[str] = []
+        carried_pupils = 0
 
         def carry(pupil_id: str) -> bool:
             """Carry over every output of a pupil whose key (record, neighbours, settings, dates, history, code) is unchanged."""
@@ -210,6 +215,8 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                 records[dest] = before
             units[pupil_id] = {"key": keys[pupil_id], "dests": dests}
             carried_pages.extend(d for d in dests if d.endswith(".html"))
+            nonlocal carried_pupils
+            carried_pupils += 1
             return True
 
         with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
@@ -220,11 +227,10 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                     continue
                 own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
                 if facts.id in keys:
-                    units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own], "planned": True}
+                    units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own]}
                 outputs += own
             carried = len(records)
             carried_pdfs = sum(1 for d in records if d.endswith(".pdf"))
-            carried_pupils = len(units) - sum(1 for u in units.values() if u.get("planned"))
             refuse_duplicates([*(o.dest for o in outputs), *records])
             stale: list[tuple[Output, str]] = []
             pending = 0
@@ -284,9 +290,10 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {time.monotonic() - started:.1f}s")
             started = time.monotonic()
             html_dests = {o.dest for o in outputs if o.kind == "html"} | set(carried_pages)
-            if rendered_html or html_dests != _previous_pages(previous):
+            previous_pages = _previous_pages(previous)
+            if rendered_html or html_dests != previous_pages:
                 _release_memory()  # before Pagefind starts beside this process: its peak adds to ours
-            indexed = search.update(staging, out, html_dests, _previous_pages(previous), rendered_html)
+            indexed = search.update(staging, out, html_dests, previous_pages, rendered_html)
             report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
             started = time.monotonic()
             for done, result in enumerate(rendering, start=1):
@@ -302,7 +309,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         if pending:
             fingerprint["pending"] = str(pending)  # never matches the next build's: it must render them
         manifest = artifacts.Manifest(records, fingerprint, {"as_of": school.as_of.isoformat(), "pupils": len(checked.pupils), "css_files": css_used,
-                                                            "pages": pages, "units": {pid: {"key": u["key"], "dests": sorted(u["dests"])}
+                                                            "pages": pages, "units": {pid: {**u, "dests": sorted(u["dests"])}
                                                                                       for pid, u in sorted(units.items())}})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
@@ -360,18 +367,14 @@ def preview(root: Path, *, as_of: dt.date | dt.datetime | None, cache: RecordCac
     if memo.history is None or memo.history[0] != head:
         memo.history = (head, history.read_history(root, ["pupils", "content/policies"]))
     repo = history.with_status(root, memo.history[1], ["pupils", "content/policies"])  # a save changes what is uncommitted
-    checked = load_school(root, cache)  # the same checks as check(), less the templates: only pupil files changed
-    lowered = lowered_without_was(root, checked, repo, memo.history_memo)
-    if lowered:
-        raise InvalidInput(lowered)
-    school = derive(root, checked, as_of, memo, cache)
-    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site, memo.history_memo) for p in school.pupils}
-    keys = _pupil_keys(school, cache, trails, checked)
+    checked = check(root, repo, cache, memo.history_memo, templates=False)  # only pupil files changed
+    tokens = _tokens(cache)
+    school = derive(root, checked, as_of, memo, tokens)
+    trails, staff = _trails_and_staff_site(repo, school, memo.history_memo)
+    keys = _pupil_keys(school, tokens, trails, checked)
     changed = [p for p in school.pupils if not isinstance(units.get(p.id), dict) or units[p.id].get("key") != keys.get(p.id)]
     if len(changed) > PREVIEW_MOST:
         return None
-    staff = views.staff_site(school, lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site,
-                                                              memo.history_memo))
     by_id = {p.id: p for p in school.pupils}
     letters_ = letters.compile_letters(checked.letters)
     own = [o for p in changed for o in plan_pupil(pupil_school(school, p.id, by_id), p.id, letters_, trails.get(p.id))]
@@ -386,7 +389,14 @@ def preview(root: Path, *, as_of: dt.date | dt.datetime | None, cache: RecordCac
     return Preview(pages, sum(1 for o in own if o.kind == "pdf") + 2)
 
 
-def _pupil_keys(school: SchoolFacts, parsed: RecordCache, trails: Mapping[str, Trail], checked: Checked) -> dict[str, str]:
+def _trails_and_staff_site(repo: history.History, school: SchoolFacts, versions_read: HistoryMemo) -> tuple[dict[str, Trail], views.StaffSite]:
+    """Each pupil's git trail, and the staff site with the targets git shows lowered without approval (build and preview alike)."""
+    trails = {p.id: pupil_trail(repo, f"pupils/{p.id}.yaml", school.site, versions_read) for p in school.pupils}
+    lowered = lowered_without_approval(repo, {p.id: p.display_name for p in school.pupils}, school.site, versions_read)
+    return trails, views.staff_site(school, lowered)
+
+
+def _pupil_keys(school: SchoolFacts, tokens: Mapping[str, str], trails: Mapping[str, Trail], checked: Checked) -> dict[str, str]:
     """Each pupil's carry-over key: everything `plan_pupil` can read for them, as digests.
 
     That is their record and their group neighbours' records (each file's
@@ -400,10 +410,9 @@ def _pupil_keys(school: SchoolFacts, parsed: RecordCache, trails: Mapping[str, T
     digests = artifacts.ViewDigests()
     shared = digests.digest((artifacts.code_version(), school.now.isoformat(), tuple(t.id for t in school.terms), school.current.id,
                              school.round.id if school.round else None, checked.letters))
-    entries = _tokens(parsed)
     keys: dict[str, str] = {}
     for facts in school.pupils:
-        records = [entries.get(pid) for pid in neighbours(school, facts.id)]
+        records = [tokens.get(pid) for pid in neighbours(school, facts.id)]
         if all(isinstance(r, str) for r in records):
             trail = trails.get(facts.id)
             keys[facts.id] = digests.digest((shared, tuple(records), digests.digest(trail) if trail is not None else None))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.rules.targets import Entry
+from generator.sources.cache import read_state
 
 HISTORY = "history.json"
 
@@ -68,11 +69,8 @@ class HistoryMemo:
 
     @classmethod
     def read(cls, path: Path, version: str) -> HistoryMemo:
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return cls(version)
-        if not isinstance(data, dict) or data.get("version") != version:
+        data = read_state(path, version)
+        if data is None:
             return cls(version)
         targets, changes = data.get("targets"), data.get("changes")
         return cls(version, targets if isinstance(targets, dict) else {}, changes if isinstance(changes, dict) else {})

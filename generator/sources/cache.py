@@ -81,10 +81,14 @@ class RecordCache:
 
     @classmethod
     def read(cls, path: Path, version: str) -> RecordCache:
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return cls(version)
-        if not isinstance(data, dict) or data.get("version") != version or not isinstance(data.get("records"), dict):
-            return cls(version)
-        return cls(version, data["records"])
+        data = read_state(path, version)
+        return cls(version, data["records"]) if data is not None and isinstance(data.get("records"), dict) else cls(version)
+
+
+def read_state(path: Path, version: str) -> dict[str, Any] | None:
+    """A JSON build-state file written by this code version; None when it is missing, unreadable or of another version."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == version else None
