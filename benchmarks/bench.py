@@ -72,7 +72,7 @@ def main() -> int:
     parser.add_argument("--incremental", action="store_true", help="cold, no-op and one-pupil-edit builds (see above)")
     parser.add_argument("--stub-pdfs", action="store_true", help="with --incremental: a fixed PDF instead of WeasyPrint")
     parser.add_argument("--git-history", type=int, default=0, metavar="K",
-                        help="with --incremental: a git repository with K commits to every pupil file; edits are committed")
+                        help="the sample school is a git repository with K commits to every pupil file; --incremental's edits are committed")
     parser.add_argument("--stub-build", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--naive-worker", nargs=3, metavar=("JOBS", "CSS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--one-document", nargs=4, metavar=("JOBS", "INDEX", "CSS", "OUT"), help=argparse.SUPPRESS)
@@ -104,11 +104,7 @@ def main() -> int:
 
 
 def bench_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, object]:
-    if school.exists():
-        shutil.rmtree(school)
-    run([sys.executable, "-m", "generator", "sample", "--pupils", str(n), str(school)])
-    if args.git_history:
-        git_history(school, args.git_history)
+    sample_school(n, school, args)
     out = school / "output"
     runs = []
     for i in range(args.runs):
@@ -131,6 +127,15 @@ def bench_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, obje
     if not args.no_naive:
         result.update(naive(school, out, args))
     return result
+
+
+def sample_school(n: int, school: Path, args: argparse.Namespace) -> None:
+    """A fresh `mentorsite sample` of n pupils in `school`, in git with history when --git-history asks for it."""
+    if school.exists():
+        shutil.rmtree(school)
+    run([sys.executable, "-m", "generator", "sample", "--pupils", str(n), str(school)])
+    if args.git_history:
+        git_history(school, args.git_history)
 
 
 def _git(root: Path, *args: str) -> None:
@@ -184,11 +189,7 @@ def incremental(args: argparse.Namespace) -> int:
 def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, object]:
     import re
 
-    if school.exists():
-        shutil.rmtree(school)
-    run([sys.executable, "-m", "generator", "sample", "--pupils", str(n), str(school)])
-    if args.git_history:
-        git_history(school, args.git_history)
+    sample_school(n, school, args)
     out = school / "output"
     jobs = ["--jobs", "1"] if args.stub_pdfs else (["--jobs", str(args.jobs)] if args.jobs else [])
     prefix = [sys.executable, str(Path(__file__).resolve()), "--stub-build"] if args.stub_pdfs else [sys.executable, "-m", "generator"]
