@@ -109,7 +109,7 @@ DOCUMENTS = [
     ("p1-assessment-points", "families/p06/action-plan.pdf", ["Maths revision session on Tuesdays", "Coursework and exam dates"], []),
     ("p1-assessment-points", "staff/pupils/p05/mentoring-file.pdf", ["Group", "Small-group session on planning longer written answers"], []),
     ("p1-assessment-points", "governors/policies/assessment-points-and-mentoring.pdf", ["Review cycle 1 year", "Next review 7 July 2027"], []),
-    ("p2-learning-mentors", "staff/register/register.pdf", ["Mentoring register", "Referred by", "Reasons", "Head of Science, through his line manager"], []),
+    ("p2-learning-mentors", "staff/register/register-year-10.pdf", ["Mentoring register: Year 10", "Referred by", "Reasons", "Head of Science, through his line manager"], []),
     ("p2-learning-mentors", "staff/pupils/w05/mentoring-file.pdf", ["Background (restricted: staff only)", "KS2 scaled scores"], []),
     ("p2-learning-mentors", "families/w05/action-plan.pdf", ["Individual action plan", "How we will help"], []),
     ("p2-learning-mentors", "staff/pupils/w10/mentoring-file.pdf", ["Route: reduced monitoring", "Closing call home: 16 November 2026"], []),
@@ -121,7 +121,7 @@ DOCUMENTS = [
     ("p3-report-cards", "staff/pupils/r07/mentoring-file.pdf", ["Contact with home", "no answer", "Session register", "NOT FOLLOWED UP"], []),
     ("p4-tracking", "staff/analysis/index.html", ["Cohort and group analysis", "By group", "Fewer than 5 pupils: not shown"], []),
     ("p4-tracking", "governors/policies/tracking-and-mentoring.pdf", ["Review cycle 2 years", "Full governing body"], []),
-    ("p5-assertive", "staff/progress/progress-meeting.pdf", ["Progress meeting", "Needs support: below target or behind the expected pace"], []),
+    ("p5-assertive", "staff/progress/progress-meeting-year-8.pdf", ["Progress meeting: Year 8", "Needs support: below target or behind the expected pace"], []),
 ]
 
 

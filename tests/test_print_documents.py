@@ -71,6 +71,8 @@ mentoring:
   reasons: [Settling in after a school move]
 """
 
+YEARS = {"ada": 9, "bex": 10, "cal": 7, "dee": 8, "eli": 11, "fay": 7}
+"""Each pupil's year group: the register and the progress meeting sheet are printed one year group to a document."""
 NAMES = {"ada": "Adaeze Quillfeather", "bex": "Bexley Marrowgate", "cal": "Calloway Fenwright",
          "dee": "Deirdre O'Hara", "eli": "Eliška Novák", "fay": "Fay Underhill"}
 
@@ -93,7 +95,9 @@ def words(path: Path) -> str:
 
 
 def test_every_print_document_is_built(out: Path) -> None:
-    expected = ["staff/register/register.pdf", "staff/progress/progress-meeting.pdf", "governors/governors-pack.pdf",
+    expected = [f"staff/register/register-year-{y}.pdf" for y in set(YEARS.values())]
+    expected += [f"staff/progress/progress-meeting-year-{y}.pdf" for y in set(YEARS.values())]
+    expected += ["governors/governors-pack.pdf",
                 "staff/caseloads/mentor-a.pdf", "staff/caseloads/mentor-b.pdf",
                 "families/ada/action-plan.pdf", "families/ada/letters/start-of-mentoring.pdf",
                 "families/bex/letters/start-of-mentoring.pdf", "families/dee/letters/start-of-mentoring.pdf",
@@ -129,22 +133,35 @@ def test_action_plan_goes_home_with_targets_strategies_and_review_date(out: Path
         assert needed in text, needed
 
 
-def test_register_lists_every_mentee_with_reasons_and_no_one_else(out: Path) -> None:
-    text = words(out / "staff" / "register" / "register.pdf")
+def test_register_lists_every_mentee_with_reasons_in_their_year_groups_register_and_no_one_else(out: Path) -> None:
+    registers = {year: words(out / "staff" / "register" / f"register-year-{year}.pdf") for year in sorted(set(YEARS.values()))}
     for pid, reason in [("ada", "CanaryReasonOmega below target in maths"), ("bex", "CanaryReasonPsi attendance below 92%"),
                         ("dee", "Attendance CanaryReasonDelta below 90%"), ("eli", "Below target in English"),
                         ("fay", "Settling in after a school move")]:
-        assert NAMES[pid] in text and reason in text, pid
-    assert NAMES["cal"] not in text
-    assert "Dr C. Head" in text and "Head of Year 10" in text  # who referred: a staff id shows as the name
-    assert "Confidential — staff" in text
+        own = registers[YEARS[pid]]
+        assert NAMES[pid] in own and reason in own, pid
+        assert [year for year, text in registers.items() if year != YEARS[pid] and NAMES[pid] in text] == [], pid
+    assert [year for year, text in registers.items() if NAMES["cal"] in text] == []
+    for year, text in registers.items():
+        assert f"Mentoring register: Year {year}" in text and "Confidential — staff" in text
+    everything = " ".join(registers.values())
+    assert "Dr C. Head" in everything and "Head of Year 10" in everything  # who referred: a staff id shows as the name
 
 
 def test_register_is_landscape_and_other_documents_portrait_a4(out: Path) -> None:
-    with pikepdf.open(out / "staff" / "register" / "register.pdf") as pdf:
+    with pikepdf.open(out / "staff" / "register" / "register-year-9.pdf") as pdf:
         assert [round(float(x)) for x in pdf.pages[0].mediabox] == [0, 0, 842, 595]
     with pikepdf.open(out / "families" / "ada" / "profile.pdf") as pdf:
         assert [round(float(x)) for x in pdf.pages[0].mediabox] == [0, 0, 595, 842]
+
+
+def test_the_register_and_progress_pages_link_each_year_groups_printed_sheet(out: Path) -> None:
+    register = (out / "staff" / "register" / "index.html").read_text("utf-8")
+    progress = (out / "staff" / "progress" / "index.html").read_text("utf-8")
+    for year in sorted(set(YEARS.values())):
+        assert f'href="register-year-{year}.pdf">Year {year}</a>' in register
+        assert f'href="progress-meeting-year-{year}.pdf">Year {year}</a>' in progress
+    assert not (out / "staff" / "register" / "register.pdf").exists() and not (out / "staff" / "progress" / "progress-meeting.pdf").exists()
 
 
 def test_caseloads_list_each_mentors_current_mentees_and_what_is_due(out: Path) -> None:
@@ -157,15 +174,24 @@ def test_caseloads_list_each_mentors_current_mentees_and_what_is_due(out: Path) 
     assert "Review overdue" in b and "(9 Nov 2026)" not in b, "a date the action already states is not repeated"
 
 
-def test_progress_meeting_sheet_lists_who_is_below_target(out: Path) -> None:
-    text = words(out / "staff" / "progress" / "progress-meeting.pdf")
-    assert "Mathematics 4 / 5" in text and "Mathematics 5 / 6" in text
-    support = text.split("Needs support", 1)[1].split("Excelled", 1)[0]
-    excelled = text.split("Excelled:", 1)[1]
-    assert NAMES["ada"] in support and NAMES["bex"] in support and NAMES["cal"] not in support  # Calloway is above target
-    assert NAMES["cal"] in excelled  # the same lists as the progress meeting page (issue 11)
-    for heading in ["Ready to exit", "Reviews overdue", "Needs support: below target", "Excelled"]:
-        assert heading in text
+def test_progress_meeting_sheets_list_who_is_below_target_in_each_year_group(out: Path) -> None:
+    def sheet(pid: str) -> str:
+        return words(out / "staff" / "progress" / f"progress-meeting-year-{YEARS[pid]}.pdf")
+
+    assert "Mathematics 4 / 5" in sheet("ada") and "Mathematics 5 / 6" in sheet("bex")
+    for pid in ("ada", "bex"):  # Year 9 and Year 10: each below target in maths, each on their own year's sheet only
+        support = sheet(pid).split("Needs support", 1)[1].split("Excelled", 1)[0]
+        assert NAMES[pid] in support, pid
+        others = [p for p in ("ada", "bex") if p != pid]
+        assert [p for p in others if NAMES[p] in sheet(pid)] == [], pid
+    excelled = sheet("cal").split("Excelled:", 1)[1]
+    assert NAMES["cal"] in excelled  # Calloway (Year 7) is above target: the same lists as the progress meeting page (issue 11)
+    assert NAMES["cal"] not in sheet("cal").split("Excelled:", 1)[0]
+    for year in sorted(set(YEARS.values())):
+        text = words(out / "staff" / "progress" / f"progress-meeting-year-{year}.pdf")
+        assert f"Progress meeting: Year {year}" in text
+        for heading in ["Ready to exit", "Reviews overdue", "Needs support: below target", "Excelled"]:
+            assert heading in text, (year, heading)
 
 
 @pytest.mark.parametrize("pid, slug, needed", [
@@ -193,7 +219,7 @@ def test_governors_pack_has_every_policy_and_a_contents_page_with_page_numbers(o
 
 def test_staff_documents_say_confidential_and_name_their_subject_on_every_page(out: Path) -> None:
     for path, name in [(out / "staff" / "pupils" / "ada" / "mentoring-file.pdf", NAMES["ada"]),
-                       (out / "staff" / "register" / "register.pdf", "Mentoring register"),
+                       (out / "staff" / "register" / "register-year-9.pdf", "Mentoring register, Year 9"),
                        (out / "staff" / "caseloads" / "mentor-b.pdf", "Caseload: Mr B. Mentor")]:
         pages = PdfReader(str(path)).pages
         for number, page in enumerate(pages, start=1):

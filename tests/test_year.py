@@ -202,15 +202,19 @@ def test_a_year_of_records(tmp_path: Path) -> None:
         assert (term == "sp1") == bool(lacking) and (not lacking or "2 of 5 pupils" in lacking[0].message), term
 
         page = progress_meeting(school, staff_site(school))
-        sheet = sheets.progress_meeting(school)
-        assert [r.name for r in page.support] == [e.name for e in sheet.below], term
-        assert [r.name for r in page.excelled] == [e.name for e in sheet.excelled], term
-        assert [r.name for r in page.exit] == [e.name for e in sheet.ready_to_exit], term
-        assert [a.pupil for a in page.overdue] == [e.name for e in sheet.overdue], term
-        dests = ["staff/index.html", "staff/progress/index.html", "staff/progress/progress-meeting.pdf"]
+        years = {f.display_name: f.record.year for f in school.pupils}
+        year_sheets = sheets.progress_meetings(school)  # one per year group: each is the page's lists cut to its year
+        assert [sheet.year for sheet in year_sheets] == sorted(set(years.values())), term
+        for sheet in year_sheets:
+            assert [r.name for r in page.support if r.year == sheet.year] == [e.name for e in sheet.below], term
+            assert [r.name for r in page.excelled if r.year == sheet.year] == [e.name for e in sheet.excelled], term
+            assert [r.name for r in page.exit if r.year == sheet.year] == [e.name for e in sheet.ready_to_exit], term
+            assert [a.pupil for a in page.overdue if years[a.pupil] == sheet.year] == [e.name for e in sheet.overdue], term
+        printed_sheets = [f"staff/progress/progress-meeting-year-{sheet.year}.pdf" for sheet in year_sheets]
+        dests = ["staff/index.html", "staff/progress/index.html", *printed_sheets]
         dests += [f"families/{f.id}/profile.pdf" for f in school.pupils]
         html = rendered(school, *dests)
-        printed = text_of(html["staff/progress/progress-meeting.pdf"])
+        printed = " ".join(text_of(html[d]) for d in printed_sheets)
         for row in (*page.support, *page.excelled, *page.exit):
             assert row.name in printed and row.name in text_of(html["staff/progress/index.html"]), (term, row.name)
         for facts in school.pupils:

@@ -51,10 +51,10 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 def register_csv(root: Path, as_of: dt.date | dt.datetime | None = None) -> str:
     """The mentoring register (staff only: it names pupils and why they were referred), one row per mentee."""
-    from generator.views.sheets import register
+    from generator.views.sheets import register_entries
 
     school = pipeline.derive(root, pipeline.check(root), as_of)
-    entries = register(school).entries
+    entries = register_entries(school)
     header = ["name", "year", "form", "mentor", "referred_on", "referred_by", "reasons", "status", "started_on", "next_review", "exited_on"]
     return _csv(header, [[getattr(e, field) for field in header] for e in entries])
 
@@ -104,7 +104,7 @@ def sar(root: Path, pupil_id: str, out: Path, *, as_of: dt.date | dt.datetime | 
     from generator.output.render import environments, render
     from generator.sources import letters
     from generator.views.history import pupil_trail
-    from generator.views.sheets import register
+    from generator.views.sheets import register_entries
 
     root = root.resolve()
     target = out.resolve()
@@ -138,7 +138,7 @@ def sar(root: Path, pupil_id: str, out: Path, *, as_of: dt.date | dt.datetime | 
     entries["history.txt"] = ("\n".join(([trail.note] if trail.note else []) + lines or ["No committed history."]) + "\n").encode("utf-8")
     for dest in sorted(rendered):
         entries["documents/" + dest.replace("/", "-").replace(f"-{pupil_id}-", "-")] = rendered[dest]
-    row = next((e for e in register(school).entries if e.name == facts.display_name and e.form == facts.record.form), None)
+    row = next((e for e in register_entries(school) if e.name == facts.display_name and e.form == facts.record.form), None)
     if row is not None:
         entries["register-entry.txt"] = "".join(f"{k}: {_cell(getattr(row, k))}\n" for k in row.__dataclass_fields__).encode("utf-8")
     contents = [f"Subject access bundle: {facts.display_name} ({pupil_id}), {school.site.school}",

@@ -213,11 +213,23 @@ def plan_family(add: Add, school: SchoolFacts, facts: PupilFacts, letters: Mappi
 
 
 def plan_documents(add: Add, school: SchoolFacts) -> None:
-    """The staff's printed documents about many pupils: register, caseloads, progress meeting."""
-    add("staff/register/register.pdf", "print/register.html", reg=sheets.register(school))
+    """The staff's printed documents about many pupils: the register and progress meeting sheet of each year group, caseloads."""
+    for reg in sheets.registers(school):
+        add(f"staff/register/{register_pdf(reg.year)}", "print/register.html", reg=reg)
     for load in sheets.caseloads(school):
         add(f"staff/caseloads/{load.staff_id}.pdf", "print/caseload.html", load=load)
-    add("staff/progress/progress-meeting.pdf", "print/progress-meeting.html", meeting=sheets.progress_meeting(school))
+    for meeting in sheets.progress_meetings(school):
+        add(f"staff/progress/{progress_meeting_pdf(meeting.year)}", "print/progress-meeting.html", meeting=meeting)
+
+
+def register_pdf(year: int) -> str:
+    """A year group's printed register, in `staff/register/` (the register page links each by this name)."""
+    return f"register-year-{year}.pdf"
+
+
+def progress_meeting_pdf(year: int) -> str:
+    """A year group's progress meeting sheet, in `staff/progress/`."""
+    return f"progress-meeting-year-{year}.pdf"
 
 
 def plan_governors(add: Add, governors: GovernorsSite) -> None:

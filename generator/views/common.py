@@ -59,6 +59,12 @@ def school_header(school: SchoolFacts) -> SchoolHeader:
                         crest_web=crest_web_path(look.crest) if look.crest else None, crest_file=look.crest, accent=look.accent)
 
 
+def year_groups(school: SchoolFacts) -> tuple[int, ...]:
+    """Every year group with a pupil on roll, in order: the year pages, and one register and one progress meeting sheet each
+    (on the register or not, so a year's file names stay put from one half term to the next)."""
+    return tuple(sorted({p.record.year for p in school.pupils}))
+
+
 def crest_web_path(crest: str) -> str:
     """Where web pages find the crest inside their audience folder; output/templates.py copies it there."""
     return "assets/crest" + posixpath.splitext(crest)[1].lower()

@@ -2,6 +2,12 @@
 
 Staff only: each may carry referral reasons and what is due. They list
 pupils one row each; no family document is ever cut from them.
+
+The register and the progress meeting sheet are printed one per year group
+(`views.common.year_groups`): a head of year runs their year's progress meeting, and a
+sheet of one year is what is handed round. It also keeps each document a
+size that prints in a second or two: one edited pupil re-renders their own
+year's sheets only, and a large school's year groups render in parallel.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from dataclasses import dataclass
 
 from generator.judge.derive import PupilFacts, SchoolFacts
 from generator.judge.meeting import Listed, progress_lists
-from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header, year_groups
 
 # --- the mentoring register ----------------------------------------------------------------------------------
 
@@ -33,24 +39,30 @@ class RegisterEntry:
 
 @dataclass(frozen=True)
 class Register:
-    """Every mentee, why they were referred, by whom, and who mentors them (P2's register)."""
+    """One year group's mentees, why they were referred, by whom, and who mentors them (P2's register)."""
 
     header: SchoolHeader
+    year: int
     entries: tuple[RegisterEntry, ...]
     counts: tuple[tuple[str, int], ...]
 
 
-def register(school: SchoolFacts) -> Register:
-    entries = []
-    for p in school.pupils:
-        m = p.record.mentoring
-        if m.status == "none":
-            continue
-        entries.append(RegisterEntry(p.display_name, p.record.year, p.record.form, p.mentor_name, m.referred_on,
-                                     school.staff_name(m.referred_by), tuple(m.reasons), m.status, m.started_on,
-                                     p.next_review, m.exited_on))
-    counts = tuple((s, sum(1 for e in entries if e.status == s)) for s in ("referred", "active", "exited"))
-    return Register(school_header(school), tuple(entries), counts)
+def register_entries(school: SchoolFacts) -> tuple[RegisterEntry, ...]:
+    """Every mentee's line of the register, in the school's pupil order."""
+    return tuple(RegisterEntry(p.display_name, p.record.year, p.record.form, p.mentor_name, p.record.mentoring.referred_on,
+                               school.staff_name(p.record.mentoring.referred_by), tuple(p.record.mentoring.reasons),
+                               p.record.mentoring.status, p.record.mentoring.started_on, p.next_review, p.record.mentoring.exited_on)
+                 for p in school.pupils if p.record.mentoring.status != "none")
+
+
+def registers(school: SchoolFacts) -> tuple[Register, ...]:
+    """The register, one year group to a document (a year with nobody on it says so), each in the school's pupil order."""
+    entries, header = register_entries(school), school_header(school)
+
+    def one(year: int, listed: tuple[RegisterEntry, ...]) -> Register:
+        return Register(header, year, listed, tuple((s, sum(1 for e in listed if e.status == s)) for s in ("referred", "active", "exited")))
+
+    return tuple(one(year, tuple(e for e in entries if e.year == year)) for year in year_groups(school))
 
 
 # --- caseloads -----------------------------------------------------------------------------------------------
@@ -138,13 +150,14 @@ class DueEntry:
 
 @dataclass(frozen=True)
 class ProgressMeeting:
-    """The half-termly progress meeting: who needs more support, who excelled, whose review is overdue, who is ready to exit.
+    """One year group's half-termly progress meeting: who needs more support, who excelled, whose review is overdue, who is ready to exit.
 
-    The same lists as the staff page (judge.meeting.progress_lists).
+    The same lists as the staff page (judge.meeting.progress_lists), cut to the year.
     """
 
     header: SchoolHeader
     key: GradingKey
+    year: int
     below: tuple[BelowEntry, ...]
     """Needs support: below target or behind the expected pace in a subject."""
     overdue: tuple[DueEntry, ...]
@@ -154,8 +167,8 @@ class ProgressMeeting:
     lacking: int = 0
 
 
-def progress_meeting(school: SchoolFacts) -> ProgressMeeting:
-    """Every pupil, mentee or not (P4: below target triggers intervention, so this is where referrals start)."""
+def progress_meetings(school: SchoolFacts) -> tuple[ProgressMeeting, ...]:
+    """One sheet per year group; every pupil, mentee or not (P4: below target triggers intervention, so this is where referrals start)."""
     lists = progress_lists(school)
 
     def entry(x: Listed) -> BelowEntry:
@@ -169,11 +182,15 @@ def progress_meeting(school: SchoolFacts) -> ProgressMeeting:
     overdue = sorted((DueEntry(names[a.pupil_id].display_name, names[a.pupil_id].record.year, names[a.pupil_id].record.form,
                                names[a.pupil_id].mentor_name, a.due, a.text) for a in lists.overdue),
                      key=lambda e: (e.when or dt.date.max, e.name))
-    ready = tuple(DueEntry(x.pupil.display_name, x.pupil.record.year, x.pupil.record.form, x.pupil.mentor_name, None,
-                           "Every target assessed this round and met") for x in lists.exit)
-    return ProgressMeeting(school_header(school), grading_key(school), tuple(entry(x) for x in lists.support), tuple(overdue),
-                           ready, tuple(entry(x) for x in lists.excelled), lists.round.name if lists.round else None,
-                           lists.lacking)
+    ready = [DueEntry(x.pupil.display_name, x.pupil.record.year, x.pupil.record.form, x.pupil.mentor_name, None,
+                      "Every target assessed this round and met") for x in lists.exit]
+    below, excelled = [entry(x) for x in lists.support], [entry(x) for x in lists.excelled]
+    lacking = [names[pid].record.year for pid in school.lacking_round]
+    header, key, round_name = school_header(school), grading_key(school), lists.round.name if lists.round else None
+    return tuple(ProgressMeeting(header, key, year, tuple(e for e in below if e.year == year), tuple(e for e in overdue if e.year == year),
+                                 tuple(e for e in ready if e.year == year), tuple(e for e in excelled if e.year == year), round_name,
+                                 lacking.count(year))
+                 for year in year_groups(school))
 
 
-__all__ = ["Caseload", "ProgressMeeting", "Register", "caseloads", "progress_meeting", "register"]
+__all__ = ["Caseload", "ProgressMeeting", "Register", "caseloads", "progress_meetings", "register_entries", "registers"]

@@ -25,7 +25,7 @@ from generator.rules import groups
 from generator.sources import markup
 from generator.sources.schema import Pupil
 from generator.views.charts import Chart, progress_chart
-from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header, year_groups
 from generator.views.history import LoweredTarget, Trail
 
 
@@ -173,7 +173,7 @@ def staff_site(school: SchoolFacts, lowered: tuple[LoweredTarget, ...] = ()) -> 
         by_subject.append((subject.name, standings.count("above"), standings.count("on"), standings.count("below")))
     mentors = tuple(sorted({(r.mentor_id, r.mentor) for r in mentees if r.mentor_id and r.mentor}, key=lambda m: (m[1], m[0])))
     return StaffSite(school_header(school), mentees, actions, _groups(actions, school), rows, mentors,
-                     tuple(sorted({p.record.year for p in school.pupils})), tuple(by_subject), lowered)
+                     year_groups(school), tuple(by_subject), lowered)
 
 
 def _action_rows(school: SchoolFacts) -> tuple[ActionRow, ...]:
@@ -283,6 +283,8 @@ class ProgressMeeting:
     """The half term whose grades were judged; differs from `term` until the current round's grades are in."""
     lacking: int = 0
     """Pupils with no grade yet for the current half term."""
+    years: tuple[int, ...] = ()
+    """The year groups, each with its printed sheet (views.common.year_groups)."""
 
 
 def progress_meeting(school: SchoolFacts, site: StaffSite) -> ProgressMeeting:
@@ -293,7 +295,7 @@ def progress_meeting(school: SchoolFacts, site: StaffSite) -> ProgressMeeting:
                            tuple(_meeting_row(x.pupil, x.subjects) for x in lists.excelled),
                            tuple(_meeting_row(x.pupil, x.subjects) for x in lists.support),
                            tuple(_meeting_row(x.pupil, x.subjects) for x in lists.exit), overdue,
-                           lists.round.name if lists.round else None, lists.lacking)
+                           lists.round.name if lists.round else None, lists.lacking, site.years)
 
 
 def _meeting_row(p: PupilFacts, rows: tuple[SubjectRow, ...]) -> MeetingRow:
@@ -321,7 +323,7 @@ class AnalysisPage:
 
 
 def year_pages(school: SchoolFacts) -> tuple[YearPage, ...]:
-    years = tuple(sorted({p.record.year for p in school.pupils}))
+    years = year_groups(school)
     header, key = school_header(school), grading_key(school)
     return tuple(YearPage(header, key, year_overview(school, y), years) for y in years)
 
