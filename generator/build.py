@@ -219,43 +219,19 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             carried_pupils += 1
             return True
 
-        with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
-            outputs = plan_school(school, staff, governors)
-            by_id = {p.id: p for p in school.pupils}
-            for facts in school.pupils:
-                if carry(facts.id):
-                    continue
-                own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
-                if facts.id in keys:
-                    units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own]}
-                outputs += own
-            carried = len(records)
-            carried_pdfs = sum(1 for d in records if d.endswith(".pdf"))
-            refuse_duplicates([*(o.dest for o in outputs), *records])
-            stale: list[tuple[Output, str]] = []
-            pending = 0
-            for output in outputs:
-                view = views_.digest((output.template, output.page, output.context))
-                before = previous.artifacts.get(output.dest)
-                why = artifacts.stale(before, view, renderers[output.kind],
-                                      functools.partial(template_digests.digest, output.audience), file_digest)
-                if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
-                    records[output.dest] = before
-                    output.context.clear()  # its views are not needed again: a large school's build holds less at once
-                    continue
-                if defer_pdfs and output.kind == "pdf":
-                    pending += 1
-                    if staging.reuse(output.dest, out / output.dest):  # the old document until the next build replaces it
-                        records[output.dest] = artifacts.Record(artifacts.PENDING, artifacts.PENDING)
-                    continue
-                records[output.dest] = artifacts.Record(view, renderers[output.kind])
-                stale.append((output, why or "its previous file is missing"))
-                if explain is not None:
-                    explain(f"{output.dest}: {why or 'its previous file is missing'}")
-        all_outputs = len(outputs) + carried
-        report(f"{all_outputs} outputs compared with the previous build in {time.monotonic() - started:.1f}s: "
-               f"{len(stale)} to render, {all_outputs - len(stale) - pending} carried over "
-               f"({carried} of them, of {carried_pupils} pupils whose records, groups, history and settings did not change, not even planned)")
+        claimed: set[str] = set()
+        jobs_to_render: list[pdf.PdfJob] = []
+        rendered_html: set[str] = set()
+        html_dests: set[str] = set()
+        planned_pdfs = pending = to_render = rendered_pages = 0
+        rendering_s = 0.0
+
+        def claim(dests: Iterable[str]) -> None:
+            """Two outputs on one path are refused (a bug in the plan), whether planned or carried over."""
+            for dest in dests:
+                if dest in claimed:
+                    refuse_duplicates([dest, dest])
+                claimed.add(dest)
 
         def render_recorded(output: Output) -> str:
             with artifacts.templates_used() as used:
@@ -266,30 +242,87 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                                                     {n: template_digests.digest(output.audience, n) for n in sorted(used)})
             return text
 
-        pdf_outputs = [o for o, _r in stale if o.kind == "pdf"]
-        jobs_to_render = [pdf.PdfJob(o.dest, render_recorded(o), tuple(sorted(previous.artifacts[o.dest].files))
-                                     if o.dest in previous.artifacts else ()) for o in pdf_outputs]
-        reused = sum(1 for o in outputs if o.kind == "pdf") + carried_pdfs - len(jobs_to_render) - pending
-        pages, rendered_pages = len(carried_pages), 0
+        def settle(planned: list[Output]) -> None:
+            """Compare one pupil's (or the school's own) outputs with the previous build and render the stale ones now.
+
+            Planned, rendered and dropped a pupil at a time, the views of a
+            large school are never all alive at once (at 5,000 pupils they
+            were most of the build process's peak); a PDF's HTML is kept,
+            compressed, until the workers take it.
+            """
+            nonlocal planned_pdfs, pending, to_render, rendered_pages, rendering_s
+            claim(o.dest for o in planned)
+            stale: list[Output] = []
+            with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
+                for output in planned:
+                    if output.kind == "html":
+                        html_dests.add(output.dest)
+                    else:
+                        planned_pdfs += 1
+                    view = views_.digest((output.template, output.page, output.context))
+                    before = previous.artifacts.get(output.dest)
+                    why = artifacts.stale(before, view, renderers[output.kind],
+                                          functools.partial(template_digests.digest, output.audience), file_digest)
+                    if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
+                        records[output.dest] = before
+                        output.context.clear()  # its views are not needed again: a large school's build holds less at once
+                        continue
+                    if defer_pdfs and output.kind == "pdf":
+                        pending += 1
+                        if staging.reuse(output.dest, out / output.dest):  # the old document until the next build replaces it
+                            records[output.dest] = artifacts.Record(artifacts.PENDING, artifacts.PENDING)
+                        continue
+                    records[output.dest] = artifacts.Record(view, renderers[output.kind])
+                    stale.append(output)
+                    if explain is not None:
+                        explain(f"{output.dest}: {why or 'its previous file is missing'}")
+            to_render += len(stale)
+            rendering = time.monotonic()
+            for output in stale:
+                if output.kind == "pdf":
+                    jobs_to_render.append(pdf.PdfJob(output.dest, render_recorded(output), tuple(sorted(previous.artifacts[output.dest].files))
+                                                     if output.dest in previous.artifacts else ()))
+                else:
+                    staging.write(output.dest, render_recorded(output).encode("utf-8"))
+                    rendered_html.add(output.dest)
+                    rendered_pages += 1
+            rendering_s += time.monotonic() - rendering
+
+        with paused():
+            planned_school = plan_school(school, staff, governors)
+        settle(planned_school)
+        del planned_school
+        by_id = {p.id: p for p in school.pupils}
+        carried_ids: list[str] = []
+        for done, facts in enumerate(school.pupils, start=1):
+            if done % 50 == 0 or done == len(school.pupils):
+                progress("pages", done, len(school.pupils))
+            if carry(facts.id):
+                carried_ids.append(facts.id)
+                claim(units[facts.id]["dests"])
+                continue
+            with paused():
+                own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
+            if facts.id in keys:
+                units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own]}
+            settle(own)
+            del own
+        carried = sum(len(units[pid]["dests"]) for pid in carried_ids)
+        carried_pdfs = sum(1 for pid in carried_ids for d in units[pid]["dests"] if d.endswith(".pdf"))
+        all_outputs = len(claimed)
+        report(f"{all_outputs} outputs compared with the previous build in {time.monotonic() - started - rendering_s:.1f}s: "
+               f"{to_render} to render, {all_outputs - to_render - pending} carried over "
+               f"({carried} of them, of {carried_pupils} pupils whose records, groups, history and settings did not change, not even planned)")
+        reused = planned_pdfs + carried_pdfs - len(jobs_to_render) - pending
+        pages = len(html_dests) + len(carried_pages)
+        for audience in ("staff", "governors"):
+            for dest, data in assets.items():
+                staging.write_or_reuse(f"{audience}/{dest}", data, out / audience / dest)
+        report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {rendering_s:.1f}s")
         with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
-            rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while pages render
-            rendered_html: set[str] = set()
-            total_pages = sum(1 for o in outputs if o.kind == "html") + len(carried_pages)
-            for output in (o for o in outputs if o.kind == "html"):
-                pages += 1
-                if pages % 50 == 0 or pages == total_pages:
-                    progress("pages", pages, total_pages)
-                if output.dest in staging.written:
-                    continue
-                staging.write(output.dest, render_recorded(output).encode("utf-8"))
-                rendered_html.add(output.dest)
-                rendered_pages += 1
-            for audience in ("staff", "governors"):
-                for dest, data in assets.items():
-                    staging.write_or_reuse(f"{audience}/{dest}", data, out / audience / dest)
-            report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {time.monotonic() - started:.1f}s")
+            rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while search indexes
             started = time.monotonic()
-            html_dests = {o.dest for o in outputs if o.kind == "html"} | set(carried_pages)
+            html_dests |= set(carried_pages)
             previous_pages = _previous_pages(previous)
             if rendered_html or html_dests != previous_pages:
                 _release_memory()  # before Pagefind starts beside this process: its peak adds to ours
