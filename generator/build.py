@@ -6,6 +6,7 @@ It never prints; progress goes to the `report` callback the caller passes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
@@ -13,7 +14,8 @@ import functools
 import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from generator.judge import clock, warnings
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import artifacts, pdf, search
 from generator.output import fingerprint as fingerprints
-from generator.output.executors import open_executor
+from generator.output.executors import Deferred, open_executor
 from generator.output.plan import Output, list_pages, neighbours, plan_pupil, plan_school, pupil_school, refuse_duplicates
 from generator.output.render import check_templates, environments, render
 from generator.output.templates import template_set, web_assets
@@ -150,6 +152,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
     school = derive(root, checked, as_of, memo, tokens)
     for found in warnings.warnings(checked, school.as_of):
         report(found.format())
+    checked.docs.clear()  # where each value was written, for located messages: none are made after this (a fifth of the peak at 5,000 pupils)
     for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
         report(f"warning: {warning}")
     policies = tuple(
@@ -220,11 +223,12 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             return True
 
         claimed: set[str] = set()
-        jobs_to_render: list[pdf.PdfJob] = []
+        school_pages: list[Output] = []
         rendered_html: set[str] = set()
         html_dests: set[str] = set()
-        planned_pdfs = pending = to_render = rendered_pages = 0
+        planned_pdfs = pending = to_render = rendered_pages = made = 0
         rendering_s = 0.0
+        carried_ids: list[str] = []
 
         def claim(dests: Iterable[str]) -> None:
             """Two outputs on one path are refused (a bug in the plan), whether planned or carried over."""
@@ -242,15 +246,25 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                                                     {n: template_digests.digest(output.audience, n) for n in sorted(used)})
             return text
 
-        def settle(planned: list[Output]) -> None:
-            """Compare one pupil's (or the school's own) outputs with the previous build and render the stale ones now.
+        def write_page(output: Output) -> None:
+            nonlocal rendered_pages, rendering_s
+            rendering = time.monotonic()
+            staging.write(output.dest, render_recorded(output).encode("utf-8"))
+            rendered_html.add(output.dest)
+            rendered_pages += 1
+            rendering_s += time.monotonic() - rendering
 
-            Planned, rendered and dropped a pupil at a time, the views of a
-            large school are never all alive at once (at 5,000 pupils they
-            were most of the build process's peak); a PDF's HTML is kept,
-            compressed, until the workers take it.
+        def settle(planned: list[Output], pages_later: bool = False) -> Iterator[pdf.PdfJob]:
+            """Compare one pupil's (or the school's own) outputs with the previous build; yield the stale documents, write the stale pages.
+
+            A pupil's outputs are planned, rendered and dropped before the
+            next pupil's are planned, so the views of a large school are never
+            all alive at once (at 5,000 pupils they were most of the build
+            process's peak). The school's own pages (`pages_later`) wait in
+            `school_pages` until the documents are submitted: in a small build
+            (an edit) the workers then start while those render.
             """
-            nonlocal planned_pdfs, pending, to_render, rendered_pages, rendering_s
+            nonlocal planned_pdfs, pending, to_render, rendering_s, made
             claim(o.dest for o in planned)
             stale: list[Output] = []
             with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
@@ -277,66 +291,77 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                     if explain is not None:
                         explain(f"{output.dest}: {why or 'its previous file is missing'}")
             to_render += len(stale)
-            rendering = time.monotonic()
             for output in stale:
                 if output.kind == "pdf":
-                    jobs_to_render.append(pdf.PdfJob(output.dest, render_recorded(output), tuple(sorted(previous.artifacts[output.dest].files))
-                                                     if output.dest in previous.artifacts else ()))
+                    rendering = time.monotonic()
+                    job = pdf.PdfJob(output.dest, render_recorded(output), tuple(sorted(previous.artifacts[output.dest].files))
+                                     if output.dest in previous.artifacts else ())
+                    rendering_s += time.monotonic() - rendering
+                    made += 1
+                    yield job
+                elif pages_later:
+                    school_pages.append(output)
                 else:
-                    staging.write(output.dest, render_recorded(output).encode("utf-8"))
-                    rendered_html.add(output.dest)
-                    rendered_pages += 1
-            rendering_s += time.monotonic() - rendering
+                    write_page(output)
 
-        with paused():
-            planned_school = plan_school(school, staff, governors)
-        settle(planned_school)
-        del planned_school
-        by_id = {p.id: p for p in school.pupils}
-        carried_ids: list[str] = []
-        for done, facts in enumerate(school.pupils, start=1):
-            if done % 50 == 0 or done == len(school.pupils):
-                progress("pages", done, len(school.pupils))
-            if carry(facts.id):
-                carried_ids.append(facts.id)
-                claim(units[facts.id]["dests"])
-                continue
+        def documents() -> Iterator[pdf.PdfJob]:
+            """Every stale document, made as the school and then each pupil is planned (the PDF stage takes them as they come)."""
             with paused():
-                own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
-            if facts.id in keys:
-                units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own]}
-            settle(own)
-            del own
-        carried = sum(len(units[pid]["dests"]) for pid in carried_ids)
-        carried_pdfs = sum(1 for pid in carried_ids for d in units[pid]["dests"] if d.endswith(".pdf"))
-        all_outputs = len(claimed)
-        report(f"{all_outputs} outputs compared with the previous build in {time.monotonic() - started - rendering_s:.1f}s: "
-               f"{to_render} to render, {all_outputs - to_render - pending} carried over "
-               f"({carried} of them, of {carried_pupils} pupils whose records, groups, history and settings did not change, not even planned)")
-        reused = planned_pdfs + carried_pdfs - len(jobs_to_render) - pending
-        pages = len(html_dests) + len(carried_pages)
-        for audience in ("staff", "governors"):
-            for dest, data in assets.items():
-                staging.write_or_reuse(f"{audience}/{dest}", data, out / audience / dest)
-        report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {rendering_s:.1f}s")
-        with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
-            rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while search indexes
+                planned = plan_school(school, staff, governors)
+            yield from settle(planned, pages_later=True)
+            del planned
+            by_id = {p.id: p for p in school.pupils}
+            for done, facts in enumerate(school.pupils, start=1):
+                if done % 50 == 0 or done == len(school.pupils):
+                    progress("pupils", done, len(school.pupils))
+                if carry(facts.id):
+                    carried_ids.append(facts.id)
+                    claim(units[facts.id]["dests"])
+                    continue
+                with paused():
+                    own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
+                if facts.id in keys:
+                    units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own]}
+                yield from settle(own)
+                del own
+
+        with Deferred(functools.partial(_open_executor, workers, dask_scheduler)) as executor:
+            stream = documents()
+            rendering = pdf.render_documents(executor, stream, css, resolve, css_files)  # workers start while later pupils are planned
+            if next(stream, None) is not None:
+                raise RuntimeError("the PDF stage did not take every document")
+            jobs_to_render = made
+            carried = sum(len(units[pid]["dests"]) for pid in carried_ids)
+            carried_pdfs = sum(1 for pid in carried_ids for d in units[pid]["dests"] if d.endswith(".pdf"))
+            all_outputs = len(claimed)
+            report(f"{all_outputs} outputs compared with the previous build in {time.monotonic() - started - rendering_s:.1f}s: "
+                   f"{to_render} to render, {all_outputs - to_render - pending} carried over "
+                   f"({carried} of them, of {carried_pupils} pupils whose records, groups, history and settings did not change, not even planned)")
+            reused = planned_pdfs + carried_pdfs - jobs_to_render - pending
+            pages = len(html_dests) + len(carried_pages)
+            for output in school_pages:
+                write_page(output)
+            school_pages.clear()
+            for audience in ("staff", "governors"):
+                for dest, data in assets.items():
+                    staging.write_or_reuse(f"{audience}/{dest}", data, out / audience / dest)
+            report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {rendering_s:.1f}s")
             started = time.monotonic()
             html_dests |= set(carried_pages)
             previous_pages = _previous_pages(previous)
             if rendered_html or html_dests != previous_pages:
                 _release_memory()  # before Pagefind starts beside this process: its peak adds to ours
             indexed = search.update(staging, out, html_dests, previous_pages, rendered_html)
-            report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+            report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {jobs_to_render} PDFs ({reused} unchanged)")
             started = time.monotonic()
             for done, result in enumerate(rendering, start=1):
                 staging.write(result.dest, result.data)
                 record = records[result.dest]
                 records[result.dest] = artifacts.Record(record.view, record.renderer, record.templates, dict(result.fetched))
-                progress("PDFs", done, len(jobs_to_render))
+                progress("PDFs", done, jobs_to_render)
         if jobs_to_render:
-            report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with "
-                   f"{'a Dask cluster' if dask_scheduler else f'{min(workers, len(jobs_to_render))} worker(s)'}")
+            report(f"{jobs_to_render} PDFs rendered in {time.monotonic() - started:.1f}s with "
+                   f"{'a Dask cluster' if dask_scheduler else f'{min(workers, jobs_to_render)} worker(s)'}")
         css_used = {url: artifacts.digest_bytes(body) for url, body in css_files}
         fingerprint["embedded"] = fingerprints.embedded_digest(records, css_files=css_used)  # what this build embedded, as the next build will check it
         if pending:
@@ -350,7 +375,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         swapping = time.monotonic()
         staging.commit()
         report(f"swapped in in {time.monotonic() - swapping:.1f}s")
-    return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages, pending)
+    return BuildResult(school.as_of, len(checked.pupils), rendered_pages, jobs_to_render, reused, pages, pending)
 
 
 @dataclass
@@ -459,6 +484,11 @@ def _release_memory() -> None:
     trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
     if trim is not None:
         trim(0)
+
+
+def _open_executor(workers: int, dask_scheduler: str | None, tasks: int | None) -> contextlib.AbstractContextManager[Executor]:
+    """The PDF stage's executor, opened when its first document is submitted (`tasks`: how many there will be, None for many)."""
+    return open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=tasks)
 
 
 def _previous_pages(manifest: artifacts.Manifest) -> set[str]:

@@ -18,6 +18,7 @@ cache, not a pool: executors are the caller's, see `executors.py`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import mimetypes
 import re
 import zlib
@@ -328,15 +329,29 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
     """Submit every job now, before returning, and yield each document's result as it finishes (completion order: callers key by path).
 
     The submitting is not deferred to the first `next()`: a build calls this
-    before rendering its pages and indexing search, so the workers render
-    documents meanwhile.
+    before indexing search, so the workers render documents meanwhile.
 
     Longest documents go first (compressed HTML length stands in for cost), so the last
     to finish are short ones. A task whose document asked for a file it was
     not sent is sent again with that file (`resolve` gives its bytes, or
     None when it is refused or missing), at most a few times.
+
+    `jobs` may be an iterator that makes them as it is read (a build plans
+    and renders one pupil at a time): it is read a window of `BATCH_FROM`
+    jobs at a time, each window submitted longest first as soon as it is
+    full, so workers start while later pupils are planned and no more than
+    a window of HTML waits here. Fewer than a window in all are submitted
+    together at the end, exactly as a list is. An executor with an
+    `expect(tasks)` method (`executors.Deferred`) is told before its first
+    task how many there will be, or None when there are a window or more.
     """
-    ordered = sorted(jobs, key=lambda job: (-len(job.packed), job.dest))
+    source = iter(jobs)
+    whole = isinstance(jobs, (list, tuple))
+    first = list(jobs) if whole else list(itertools.islice(source, BATCH_FROM))
+    size = BATCH if len(first) >= BATCH_FROM else 1
+    expect = getattr(executor, "expect", None)
+    if expect is not None:
+        expect(len(first) if whole or len(first) < BATCH_FROM else None)
     files: dict[str, bytes | None] = {}
 
     def task(job: PdfJob, urls: Iterable[str]) -> PdfTask:
@@ -346,12 +361,15 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
         wanted = sorted(set(urls))
         return PdfTask(job.dest, job.packed, css, tuple((url, files[url]) for url in wanted), css_files)
 
-    size = BATCH if len(ordered) >= BATCH_FROM else 1
     pending: dict[Future[tuple[PdfResult, ...]], list[tuple[PdfJob, frozenset[str], int]]] = {}
-    for start in range(0, len(ordered), size):
-        batch = [(job, frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}, 0)
-                 for job in ordered[start:start + size]]
-        pending[executor.submit(render_batch, tuple(task(job, urls) for job, urls, _tries in batch))] = batch
+    window = first
+    while window:
+        ordered = sorted(window, key=lambda job: (-len(job.packed), job.dest))
+        for start in range(0, len(ordered), size):
+            batch = [(job, frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}, 0)
+                     for job in ordered[start:start + size]]
+            pending[executor.submit(render_batch, tuple(task(job, urls) for job, urls, _tries in batch))] = batch
+        window = [] if whole or size == 1 else list(itertools.islice(source, BATCH_FROM))
     return _as_finished(executor, pending, task)
 
 
