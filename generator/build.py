@@ -7,11 +7,8 @@ It never prints; progress goes to the `report` callback the caller passes.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import datetime as dt
 import functools
-import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,7 +23,7 @@ from generator.history.memo import HISTORY, HistoryMemo
 from generator.history.targets import lowered_without_was
 from generator.judge import clock, warnings
 from generator.judge.derive import SchoolFacts, derive_school
-from generator.output import artifacts, pdf, search
+from generator.output import artifacts, memory, pdf, search
 from generator.output import fingerprint as fingerprints
 from generator.output.executors import Deferred, open_executor
 from generator.output.plan import Output, list_pages, neighbours, plan_pupil, plan_school, pupil_school, refuse_duplicates
@@ -479,11 +476,7 @@ def _pupil_keys(school: SchoolFacts, tokens: Mapping[str, str], trails: Mapping[
 
 def _release_memory() -> None:
     """Give the views already rendered back to the system (glibc keeps freed memory unless asked), so a child's peak does not add to it."""
-    gc.collect()
-    name = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    if trim is not None:
-        trim(0)
+    memory.release()
 
 
 def _open_executor(workers: int, dask_scheduler: str | None, tasks: int | None) -> contextlib.AbstractContextManager[Executor]:

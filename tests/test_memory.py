@@ -85,3 +85,20 @@ def test_streamed_documents_are_the_same_bytes(tiny: Path, tmp_path: Path, monke
     first, second = tree_bytes(whole), tree_bytes(windows)
     assert sorted(first) == sorted(second)
     assert [path for path in first if first[path] != second[path]] == []
+
+
+def test_a_worker_gives_memory_back_after_a_document_that_grew_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint's freed boxes stayed in the worker's heap: it kept its largest document's size for the rest of the build."""
+    from generator.output import memory, pdf
+
+    sizes = iter([100, 110, 100 + pdf.GIVE_BACK_ABOVE + 1, 120, 130])  # after: warm-up base, doc 1, doc 2 (grew), after release, doc 3
+    released: list[int] = []
+    monkeypatch.setattr(memory, "resident", lambda: next(sizes))
+    monkeypatch.setattr(memory, "release", lambda: released.append(1))
+    monkeypatch.setattr(pdf, "render_task", lambda task: pdf.PdfResult(task.dest, b"%PDF-stub"))
+    monkeypatch.setattr(pdf, "_worker", {"resident": next(sizes)})
+    tasks = tuple(pdf.PdfTask(f"d/{i}.pdf", "<p>x</p>", ()) for i in range(3))
+    assert [r.dest for r in pdf.render_batch(tasks)] == ["d/0.pdf", "d/1.pdf", "d/2.pdf"]
+    assert released == [1]  # once, after the document that grew it; the next is measured from the size after giving back
+    assert pdf._worker["resident"] == 120
+
