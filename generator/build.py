@@ -322,9 +322,18 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                 yield from settle(own)
                 del own
 
+        taken = 0
+
+        def take(result: pdf.PdfResult) -> None:
+            nonlocal taken
+            staging.write(result.dest, result.data)
+            record = records[result.dest]
+            records[result.dest] = artifacts.Record(record.view, record.renderer, record.templates, dict(result.fetched))
+            taken += 1
+
         with Deferred(functools.partial(_open_executor, workers, dask_scheduler)) as executor:
             stream = documents()
-            rendering = pdf.render_documents(executor, stream, css, resolve, css_files)  # workers start while later pupils are planned
+            rendering = pdf.render_documents(executor, stream, css, resolve, css_files, take)  # workers start while later pupils are planned
             if next(stream, None) is not None:
                 raise RuntimeError("the PDF stage did not take every document")
             jobs_to_render = made
@@ -351,11 +360,9 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             indexed = search.update(staging, out, html_dests, previous_pages, rendered_html)
             report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {jobs_to_render} PDFs ({reused} unchanged)")
             started = time.monotonic()
-            for done, result in enumerate(rendering, start=1):
-                staging.write(result.dest, result.data)
-                record = records[result.dest]
-                records[result.dest] = artifacts.Record(record.view, record.renderer, record.templates, dict(result.fetched))
-                progress("PDFs", done, jobs_to_render)
+            for result in rendering:
+                take(result)
+                progress("PDFs", taken, jobs_to_render)
         if jobs_to_render:
             report(f"{jobs_to_render} PDFs rendered in {time.monotonic() - started:.1f}s with "
                    f"{'a Dask cluster' if dask_scheduler else f'{min(workers, jobs_to_render)} worker(s)'}")

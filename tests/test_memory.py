@@ -102,3 +102,30 @@ def test_a_worker_gives_memory_back_after_a_document_that_grew_it(monkeypatch: p
     assert released == [1]  # once, after the document that grew it; the next is measured from the size after giving back
     assert pdf._worker["resident"] == 120
 
+
+
+def test_finished_documents_are_written_as_they_come_not_held_to_the_end(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one job every document is rendered as it is submitted; its bytes used to wait in memory until search was done."""
+    import generator.build as pipeline
+    from generator.output import pdf, write
+
+    order: list[str] = []
+    real_render, real_write = pipeline.render, write.Staging.write
+
+    def page(env: Any, template: str, path: str, **kwargs: Any) -> str:
+        order.append(path)
+        return real_render(env, template, path, **kwargs)
+
+    def written(self: write.Staging, rel: str, data: bytes) -> None:
+        if rel.endswith(".pdf"):
+            order.append("written")
+        real_write(self, rel, data)
+
+    monkeypatch.setattr(pdf, "BATCH_FROM", 4)
+    monkeypatch.setattr(pipeline, "render", page)
+    monkeypatch.setattr(write.Staging, "write", written)
+    monkeypatch.setattr(pdf, "render_task", lambda task: pdf.PdfResult(task.dest, b"%PDF-stub"))
+    monkeypatch.setattr(pdf, "warm_up", lambda: None)
+    build(tiny, tiny / "output", jobs=1, as_of=AS_OF)
+    pupil_pages = [i for i, name in enumerate(order) if name.startswith("pupils/") and name.endswith("/index.html")]
+    assert "written" in order and order.index("written") < pupil_pages[-1], order

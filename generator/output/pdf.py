@@ -329,7 +329,8 @@ Resolve = Callable[[str], "bytes | None"]
 
 
 def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str, ...], resolve: Resolve,
-                     css_files: tuple[tuple[str, bytes | None], ...] = ()) -> Iterator[PdfResult]:
+                     css_files: tuple[tuple[str, bytes | None], ...] = (),
+                     finished: Callable[[PdfResult], None] | None = None) -> Iterator[PdfResult]:
     """Submit every job now, before returning, and yield each document's result as it finishes (completion order: callers key by path).
 
     The submitting is not deferred to the first `next()`: a build calls this
@@ -348,6 +349,9 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
     together at the end, exactly as a list is. An executor with an
     `expect(tasks)` method (`executors.Deferred`) is told before its first
     task how many there will be, or None when there are a window or more.
+    Results already finished when a window has been submitted go to
+    `finished` then (if given) rather than waiting in memory to be yielded:
+    with the in-process executor (one job) that is every document so far.
     """
     source = iter(jobs)
     whole = isinstance(jobs, (list, tuple))
@@ -373,6 +377,9 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
             batch = [(job, frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}, 0)
                      for job in ordered[start:start + size]]
             pending[executor.submit(render_batch, tuple(task(job, urls) for job, urls, _tries in batch))] = batch
+        if finished is not None:
+            for result in _as_finished(executor, pending, task, block=False):
+                finished(result)
         window = [] if whole or size == 1 else list(itertools.islice(source, BATCH_FROM))
     return _as_finished(executor, pending, task)
 
@@ -417,9 +424,15 @@ def settle_memory() -> None:
 
 
 def _as_finished(executor: Executor, pending: dict[Future[tuple[PdfResult, ...]], list[tuple[PdfJob, frozenset[str], int]]],
-                 task: Callable[[PdfJob, Iterable[str]], PdfTask]) -> Iterator[PdfResult]:
+                 task: Callable[[PdfJob, Iterable[str]], PdfTask], block: bool = True) -> Iterator[PdfResult]:
+    """Each result as its task finishes; without `block`, only those finished already (a task re-sent for a file may follow later)."""
     while pending:
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        if block:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        else:
+            done = {future for future in pending if future.done()}
+            if not done:
+                return
         for future in done:
             batch = pending.pop(future)
             for (job, urls, tries), result in zip(batch, future.result(), strict=True):
