@@ -360,6 +360,8 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             indexed = search.update(staging, out, html_dests, previous_pages, rendered_html)
             report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {jobs_to_render} PDFs ({reused} unchanged)")
             started = time.monotonic()
+            if taken:
+                progress("PDFs", taken, jobs_to_render)  # those finished while pupils were planned (with one job, all of them)
             for result in rendering:
                 take(result)
                 progress("PDFs", taken, jobs_to_render)
