@@ -12,7 +12,9 @@ stderr as they come. Each sample is charged to the stage running when it
 was taken: the stage a line reports on is the time since the line before
 it (a build says "... in 12.3s" when a stage ends). Printed, for each stage:
 the peak of the whole tree, of the build process and of the largest other
-process at that moment, and the whole build's peaks; `--json` writes them.
+process at that moment, and the whole build's peaks; then the tree's peak in
+each twentieth of the build (whether a worker gave memory back shows
+there); `--json` writes them.
 
 Only public tools: the standard library and /proc (Linux). Nothing here
 is imported by mentorsite.
@@ -137,9 +139,21 @@ def measure(command: list[str], interval: float) -> dict[str, object]:
         "stages": [{"stage": st.line[:140], "from_s": round(st.started, 1), "to_s": round(st.ended, 1),
                     **({"peak_tree_mib": mib(p.tree_kib), **describe(p)} if (p := st.peak()) else {})}
                    for st in stages],
+        "timeline": timeline(samples, wall),
         "errors": [text for _t, text in lines if "error" in text.lower()][-5:],
         "stderr_lines": len(lines),
     }
+
+
+def timeline(samples: list[Sample], wall: float, parts: int = 20) -> list[dict[str, object]]:
+    """The tree's peak in each twentieth of the build, and who held it: whether a worker gave memory back shows here."""
+    rows = []
+    for i in range(parts):
+        start, end = wall * i / parts, wall * (i + 1) / parts
+        peak = max((s for s in samples if start <= s.at < end), key=lambda s: s.tree_kib, default=None)
+        if peak is not None:
+            rows.append({"from_s": round(start, 1), "to_s": round(end, 1), "peak_tree_mib": mib(peak.tree_kib), **describe(peak)})
+    return rows
 
 
 def is_stage(text: str) -> bool:
@@ -198,6 +212,10 @@ def report(result: dict[str, object]) -> str:
         others = ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in st.get("others_mib", {}).items())
         lines.append(f"| {st['stage']} | {st['from_s']} | {st['to_s']} | {st.get('peak_tree_mib', '–')} | "
                      f"{st.get('build_process_mib', '–')} | {others or '–'} |")
+    lines += ["", "| from s | to s | tree peak MiB | build process MiB | others MiB |", "| --- | --- | --- | --- | --- |"]
+    for row in result["timeline"]:  # type: ignore[attr-defined]
+        others = ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in row.get("others_mib", {}).items())
+        lines.append(f"| {row['from_s']} | {row['to_s']} | {row['peak_tree_mib']} | {row['build_process_mib']} | {others or '–'} |")
     return "\n".join(lines)
 
 
