@@ -39,7 +39,8 @@ def collect(school: Path) -> tuple[list[pdf.PdfJob], tuple[str, ...], CssFiles]:
     css: list[tuple[str, ...]] = []
     files: list[CssFiles] = []
 
-    def grab(_executor: object, jobs: list[pdf.PdfJob], styles: tuple[str, ...], _resolve: object, css_files: CssFiles = ()) -> object:
+    def grab(_executor: object, jobs: list[pdf.PdfJob], styles: tuple[str, ...], _resolve: object, css_files: CssFiles = (),
+             *_rest: object) -> object:
         found.extend(jobs)
         css.append(styles)
         files.append(css_files)

@@ -6,14 +6,13 @@ It never prints; progress goes to the `report` callback the caller passes.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import contextlib
 import datetime as dt
 import functools
-import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,9 @@ from generator.history.memo import HISTORY, HistoryMemo
 from generator.history.targets import lowered_without_was
 from generator.judge import clock, warnings
 from generator.judge.derive import SchoolFacts, derive_school
-from generator.output import artifacts, pdf, search
+from generator.output import artifacts, memory, pdf, search
 from generator.output import fingerprint as fingerprints
-from generator.output.executors import open_executor
+from generator.output.executors import Deferred, open_executor
 from generator.output.plan import Output, list_pages, neighbours, plan_pupil, plan_school, pupil_school, refuse_duplicates
 from generator.output.render import check_templates, environments, render
 from generator.output.templates import template_set, web_assets
@@ -150,6 +149,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
     school = derive(root, checked, as_of, memo, tokens)
     for found in warnings.warnings(checked, school.as_of):
         report(found.format())
+    checked.docs.clear()  # where each value was written, for located messages: none are made after this (a fifth of the peak at 5,000 pupils)
     for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
         report(f"warning: {warning}")
     policies = tuple(
@@ -219,43 +219,20 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             carried_pupils += 1
             return True
 
-        with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
-            outputs = plan_school(school, staff, governors)
-            by_id = {p.id: p for p in school.pupils}
-            for facts in school.pupils:
-                if carry(facts.id):
-                    continue
-                own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
-                if facts.id in keys:
-                    units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own]}
-                outputs += own
-            carried = len(records)
-            carried_pdfs = sum(1 for d in records if d.endswith(".pdf"))
-            refuse_duplicates([*(o.dest for o in outputs), *records])
-            stale: list[tuple[Output, str]] = []
-            pending = 0
-            for output in outputs:
-                view = views_.digest((output.template, output.page, output.context))
-                before = previous.artifacts.get(output.dest)
-                why = artifacts.stale(before, view, renderers[output.kind],
-                                      functools.partial(template_digests.digest, output.audience), file_digest)
-                if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
-                    records[output.dest] = before
-                    output.context.clear()  # its views are not needed again: a large school's build holds less at once
-                    continue
-                if defer_pdfs and output.kind == "pdf":
-                    pending += 1
-                    if staging.reuse(output.dest, out / output.dest):  # the old document until the next build replaces it
-                        records[output.dest] = artifacts.Record(artifacts.PENDING, artifacts.PENDING)
-                    continue
-                records[output.dest] = artifacts.Record(view, renderers[output.kind])
-                stale.append((output, why or "its previous file is missing"))
-                if explain is not None:
-                    explain(f"{output.dest}: {why or 'its previous file is missing'}")
-        all_outputs = len(outputs) + carried
-        report(f"{all_outputs} outputs compared with the previous build in {time.monotonic() - started:.1f}s: "
-               f"{len(stale)} to render, {all_outputs - len(stale) - pending} carried over "
-               f"({carried} of them, of {carried_pupils} pupils whose records, groups, history and settings did not change, not even planned)")
+        claimed: set[str] = set()
+        school_pages: list[Output] = []
+        rendered_html: set[str] = set()
+        html_dests: set[str] = set()
+        planned_pdfs = pending = to_render = rendered_pages = made = 0
+        rendering_s = 0.0
+        carried_ids: list[str] = []
+
+        def claim(dests: Iterable[str]) -> None:
+            """Two outputs on one path are refused (a bug in the plan), whether planned or carried over."""
+            for dest in dests:
+                if dest in claimed:
+                    refuse_duplicates([dest, dest])
+                claimed.add(dest)
 
         def render_recorded(output: Output) -> str:
             with artifacts.templates_used() as used:
@@ -266,44 +243,131 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                                                     {n: template_digests.digest(output.audience, n) for n in sorted(used)})
             return text
 
-        pdf_outputs = [o for o, _r in stale if o.kind == "pdf"]
-        jobs_to_render = [pdf.PdfJob(o.dest, render_recorded(o), tuple(sorted(previous.artifacts[o.dest].files))
-                                     if o.dest in previous.artifacts else ()) for o in pdf_outputs]
-        reused = sum(1 for o in outputs if o.kind == "pdf") + carried_pdfs - len(jobs_to_render) - pending
-        pages, rendered_pages = len(carried_pages), 0
-        with open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=len(jobs_to_render)) as executor:
-            rendering = pdf.render_documents(executor, jobs_to_render, css, resolve, css_files)  # submitted now: workers run while pages render
-            rendered_html: set[str] = set()
-            total_pages = sum(1 for o in outputs if o.kind == "html") + len(carried_pages)
-            for output in (o for o in outputs if o.kind == "html"):
-                pages += 1
-                if pages % 50 == 0 or pages == total_pages:
-                    progress("pages", pages, total_pages)
-                if output.dest in staging.written:
+        def write_page(output: Output) -> None:
+            nonlocal rendered_pages, rendering_s
+            rendering = time.monotonic()
+            staging.write(output.dest, render_recorded(output).encode("utf-8"))
+            rendered_html.add(output.dest)
+            rendered_pages += 1
+            rendering_s += time.monotonic() - rendering
+
+        def settle(planned: list[Output], pages_later: bool = False) -> Iterator[pdf.PdfJob]:
+            """Compare one pupil's (or the school's own) outputs with the previous build; yield the stale documents, write the stale pages.
+
+            A pupil's outputs are planned, rendered and dropped before the
+            next pupil's are planned, so the views of a large school are never
+            all alive at once (at 5,000 pupils they were most of the build
+            process's peak). The school's own pages (`pages_later`) wait in
+            `school_pages` until the documents are submitted: in a small build
+            (an edit) the workers then start while those render.
+            """
+            nonlocal planned_pdfs, pending, to_render, rendering_s, made
+            claim(o.dest for o in planned)
+            stale: list[Output] = []
+            with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
+                for output in planned:
+                    if output.kind == "html":
+                        html_dests.add(output.dest)
+                    else:
+                        planned_pdfs += 1
+                    view = views_.digest((output.template, output.page, output.context))
+                    before = previous.artifacts.get(output.dest)
+                    why = artifacts.stale(before, view, renderers[output.kind],
+                                          functools.partial(template_digests.digest, output.audience), file_digest)
+                    if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
+                        records[output.dest] = before
+                        output.context.clear()  # its views are not needed again: a large school's build holds less at once
+                        continue
+                    if defer_pdfs and output.kind == "pdf":
+                        pending += 1
+                        if staging.reuse(output.dest, out / output.dest):  # the old document until the next build replaces it
+                            records[output.dest] = artifacts.Record(artifacts.PENDING, artifacts.PENDING)
+                        continue
+                    records[output.dest] = artifacts.Record(view, renderers[output.kind])
+                    stale.append(output)
+                    if explain is not None:
+                        explain(f"{output.dest}: {why or 'its previous file is missing'}")
+            to_render += len(stale)
+            for output in stale:
+                if output.kind == "pdf":
+                    rendering = time.monotonic()
+                    job = pdf.PdfJob(output.dest, render_recorded(output), tuple(sorted(previous.artifacts[output.dest].files))
+                                     if output.dest in previous.artifacts else ())
+                    rendering_s += time.monotonic() - rendering
+                    made += 1
+                    yield job
+                elif pages_later:
+                    school_pages.append(output)
+                else:
+                    write_page(output)
+
+        def documents() -> Iterator[pdf.PdfJob]:
+            """Every stale document, made as the school and then each pupil is planned (the PDF stage takes them as they come)."""
+            with paused():
+                planned = plan_school(school, staff, governors)
+            yield from settle(planned, pages_later=True)
+            del planned
+            by_id = {p.id: p for p in school.pupils}
+            for done, facts in enumerate(school.pupils, start=1):
+                if done % 50 == 0 or done == len(school.pupils):
+                    progress("pupils", done, len(school.pupils))
+                if carry(facts.id):
+                    carried_ids.append(facts.id)
+                    claim(units[facts.id]["dests"])
                     continue
-                staging.write(output.dest, render_recorded(output).encode("utf-8"))
-                rendered_html.add(output.dest)
-                rendered_pages += 1
+                with paused():
+                    own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
+                if facts.id in keys:
+                    units[facts.id] = {"key": keys[facts.id], "dests": [o.dest for o in own]}
+                yield from settle(own)
+                del own
+
+        taken = 0
+
+        def take(result: pdf.PdfResult) -> None:
+            nonlocal taken
+            staging.write(result.dest, result.data)
+            record = records[result.dest]
+            records[result.dest] = artifacts.Record(record.view, record.renderer, record.templates, dict(result.fetched))
+            taken += 1
+
+        with Deferred(functools.partial(_open_executor, workers, dask_scheduler)) as executor:
+            stream = documents()
+            rendering = pdf.render_documents(executor, stream, css, resolve, css_files, take)  # workers start while later pupils are planned
+            if next(stream, None) is not None:
+                raise RuntimeError("the PDF stage did not take every document")
+            jobs_to_render = made
+            carried = sum(len(units[pid]["dests"]) for pid in carried_ids)
+            carried_pdfs = sum(1 for pid in carried_ids for d in units[pid]["dests"] if d.endswith(".pdf"))
+            all_outputs = len(claimed)
+            report(f"{all_outputs} outputs compared with the previous build in {time.monotonic() - started - rendering_s:.1f}s: "
+                   f"{to_render} to render, {all_outputs - to_render - pending} carried over "
+                   f"({carried} of them, of {carried_pupils} pupils whose records, groups, history and settings did not change, not even planned)")
+            reused = planned_pdfs + carried_pdfs - jobs_to_render - pending
+            pages = len(html_dests) + len(carried_pages)
+            for output in school_pages:
+                write_page(output)
+            school_pages.clear()
             for audience in ("staff", "governors"):
                 for dest, data in assets.items():
                     staging.write_or_reuse(f"{audience}/{dest}", data, out / audience / dest)
-            report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {time.monotonic() - started:.1f}s")
+            report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {rendering_s:.1f}s")
             started = time.monotonic()
-            html_dests = {o.dest for o in outputs if o.kind == "html"} | set(carried_pages)
+            html_dests |= set(carried_pages)
             previous_pages = _previous_pages(previous)
             if rendered_html or html_dests != previous_pages:
                 _release_memory()  # before Pagefind starts beside this process: its peak adds to ours
             indexed = search.update(staging, out, html_dests, previous_pages, rendered_html)
-            report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {len(jobs_to_render)} PDFs ({reused} unchanged)")
+            report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {jobs_to_render} PDFs ({reused} unchanged)")
             started = time.monotonic()
-            for done, result in enumerate(rendering, start=1):
-                staging.write(result.dest, result.data)
-                record = records[result.dest]
-                records[result.dest] = artifacts.Record(record.view, record.renderer, record.templates, dict(result.fetched))
-                progress("PDFs", done, len(jobs_to_render))
+            if taken:
+                progress("PDFs", taken, jobs_to_render)  # those finished while pupils were planned (with one job, all of them)
+            for result in rendering:
+                take(result)
+                progress("PDFs", taken, jobs_to_render)
         if jobs_to_render:
-            report(f"{len(jobs_to_render)} PDFs rendered in {time.monotonic() - started:.1f}s with "
-                   f"{'a Dask cluster' if dask_scheduler else f'{min(workers, len(jobs_to_render))} worker(s)'}")
+            report(f"{jobs_to_render} PDFs rendered in {time.monotonic() - started:.1f}s with "
+                   f"{'a Dask cluster' if dask_scheduler else f'{min(workers, jobs_to_render)} worker(s)'}")
         css_used = {url: artifacts.digest_bytes(body) for url, body in css_files}
         fingerprint["embedded"] = fingerprints.embedded_digest(records, css_files=css_used)  # what this build embedded, as the next build will check it
         if pending:
@@ -317,7 +381,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         swapping = time.monotonic()
         staging.commit()
         report(f"swapped in in {time.monotonic() - swapping:.1f}s")
-    return BuildResult(school.as_of, len(checked.pupils), rendered_pages, len(jobs_to_render), reused, pages, pending)
+    return BuildResult(school.as_of, len(checked.pupils), rendered_pages, jobs_to_render, reused, pages, pending)
 
 
 @dataclass
@@ -421,11 +485,12 @@ def _pupil_keys(school: SchoolFacts, tokens: Mapping[str, str], trails: Mapping[
 
 def _release_memory() -> None:
     """Give the views already rendered back to the system (glibc keeps freed memory unless asked), so a child's peak does not add to it."""
-    gc.collect()
-    name = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    if trim is not None:
-        trim(0)
+    memory.release()
+
+
+def _open_executor(workers: int, dask_scheduler: str | None, tasks: int | None) -> contextlib.AbstractContextManager[Executor]:
+    """The PDF stage's executor, opened when its first document is submitted (`tasks`: how many there will be, None for many)."""
+    return open_executor(workers, dask_scheduler=dask_scheduler, initializer=pdf.warm_up, tasks=tasks)
 
 
 def _previous_pages(manifest: artifacts.Manifest) -> set[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -28,6 +28,35 @@ class InProcessExecutor(Executor):
         except BaseException as error:  # the caller sees it when it asks for the result, as with a pool
             future.set_exception(error)
         return future
+
+
+class Deferred(Executor):
+    """An executor opened only when its first task is submitted, by `opener(tasks)`, and closed by `shutdown`.
+
+    A build makes its documents as it plans each pupil and submits them as
+    they come; `render_documents` calls `expect(tasks)` before the first
+    (how many there will be, or None when they keep coming), so a build
+    that makes a few documents renders them in this process and one that
+    makes none starts nothing, as `open_executor` decides.
+    """
+
+    def __init__(self, opener: Callable[[int | None], AbstractContextManager[Executor]]) -> None:
+        self._opener = opener
+        self._tasks: int | None = None
+        self._stack = ExitStack()
+        self._inner: Executor | None = None
+
+    def expect(self, tasks: int | None) -> None:
+        self._tasks = tasks
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        if self._inner is None:
+            self._inner = self._stack.enter_context(self._opener(self._tasks))
+        return self._inner.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner = None
+        self._stack.close()
 
 
 @contextmanager

@@ -18,6 +18,7 @@ cache, not a pool: executors are the caller's, see `executors.py`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import mimetypes
 import re
 import zlib
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from generator.output import memory
 from generator.output.executors import open_executor
 
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "pdf_identifier": b"mentorsite"}
@@ -262,6 +264,9 @@ def _setup(css: tuple[str, ...], css_files: tuple[tuple[str, bytes | None], ...]
 def warm_up() -> None:
     """Executor initializer: import WeasyPrint, set up fonts and render one small document, so caches are warm before the first task."""
     render_task(PdfTask("warm-up.pdf", WARM_UP_HTML, ()))
+    size = memory.resident()
+    if size is not None:
+        _worker["resident"] = size  # what `settle_memory` measures growth from
 
 
 def render_task(task: PdfTask) -> PdfResult:
@@ -324,19 +329,37 @@ Resolve = Callable[[str], "bytes | None"]
 
 
 def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str, ...], resolve: Resolve,
-                     css_files: tuple[tuple[str, bytes | None], ...] = ()) -> Iterator[PdfResult]:
+                     css_files: tuple[tuple[str, bytes | None], ...] = (),
+                     finished: Callable[[PdfResult], None] | None = None) -> Iterator[PdfResult]:
     """Submit every job now, before returning, and yield each document's result as it finishes (completion order: callers key by path).
 
     The submitting is not deferred to the first `next()`: a build calls this
-    before rendering its pages and indexing search, so the workers render
-    documents meanwhile.
+    before indexing search, so the workers render documents meanwhile.
 
     Longest documents go first (compressed HTML length stands in for cost), so the last
     to finish are short ones. A task whose document asked for a file it was
     not sent is sent again with that file (`resolve` gives its bytes, or
     None when it is refused or missing), at most a few times.
+
+    `jobs` may be an iterator that makes them as it is read (a build plans
+    and renders one pupil at a time): it is read a window of `BATCH_FROM`
+    jobs at a time, each window submitted longest first as soon as it is
+    full, so workers start while later pupils are planned and no more than
+    a window of HTML waits here. Fewer than a window in all are submitted
+    together at the end, exactly as a list is. An executor with an
+    `expect(tasks)` method (`executors.Deferred`) is told before its first
+    task how many there will be, or None when there are a window or more.
+    Results already finished when a window has been submitted go to
+    `finished` then (if given) rather than waiting in memory to be yielded:
+    with the in-process executor (one job) that is every document so far.
     """
-    ordered = sorted(jobs, key=lambda job: (-len(job.packed), job.dest))
+    source = iter(jobs)
+    whole = isinstance(jobs, (list, tuple))
+    first = list(jobs) if whole else list(itertools.islice(source, BATCH_FROM))
+    size = BATCH if len(first) >= BATCH_FROM else 1
+    expect = getattr(executor, "expect", None)
+    if expect is not None:
+        expect(len(first) if whole or len(first) < BATCH_FROM else None)
     files: dict[str, bytes | None] = {}
 
     def task(job: PdfJob, urls: Iterable[str]) -> PdfTask:
@@ -346,12 +369,18 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
         wanted = sorted(set(urls))
         return PdfTask(job.dest, job.packed, css, tuple((url, files[url]) for url in wanted), css_files)
 
-    size = BATCH if len(ordered) >= BATCH_FROM else 1
     pending: dict[Future[tuple[PdfResult, ...]], list[tuple[PdfJob, frozenset[str], int]]] = {}
-    for start in range(0, len(ordered), size):
-        batch = [(job, frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}, 0)
-                 for job in ordered[start:start + size]]
-        pending[executor.submit(render_batch, tuple(task(job, urls) for job, urls, _tries in batch))] = batch
+    window = first
+    while window:
+        ordered = sorted(window, key=lambda job: (-len(job.packed), job.dest))
+        for start in range(0, len(ordered), size):
+            batch = [(job, frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}, 0)
+                     for job in ordered[start:start + size]]
+            pending[executor.submit(render_batch, tuple(task(job, urls) for job, urls, _tries in batch))] = batch
+        if finished is not None:
+            for result in _as_finished(executor, pending, task, block=False):
+                finished(result)
+        window = [] if whole or size == 1 else list(itertools.islice(source, BATCH_FROM))
     return _as_finished(executor, pending, task)
 
 
@@ -364,13 +393,46 @@ BATCH_FROM = 200
 
 def render_batch(tasks: tuple[PdfTask, ...]) -> tuple[PdfResult, ...]:
     """Several documents in one task, each rendered exactly as `render_task` renders it alone."""
-    return tuple(render_task(task) for task in tasks)
+    results = []
+    for task in tasks:
+        results.append(render_task(task))
+        settle_memory()
+    return tuple(results)
+
+
+GIVE_BACK_ABOVE = 48 * 1024 * 1024
+"""A worker that has grown this much since it last gave memory back (or started) gives it back after the document.
+
+WeasyPrint's boxes for a long document (a whole year's register) are freed
+when it is written, but glibc kept the pages: a worker stayed at its largest
+document's size for the rest of the build (measured: 467 MiB after the
+5,000-pupil register, 190 MiB after giving back; 154 and 106 MiB for a year
+group's). Short documents never reach this, so they pay nothing; the check
+itself is one read of /proc/self/statm.
+"""
+
+
+def settle_memory() -> None:
+    """Give freed memory back to the system when this process grew by more than `GIVE_BACK_ABOVE` since it last did."""
+    size = memory.resident()
+    if size is None:
+        return
+    base = _worker.setdefault("resident", size)
+    if size - base > GIVE_BACK_ABOVE:
+        memory.release()
+        _worker["resident"] = memory.resident() or size
 
 
 def _as_finished(executor: Executor, pending: dict[Future[tuple[PdfResult, ...]], list[tuple[PdfJob, frozenset[str], int]]],
-                 task: Callable[[PdfJob, Iterable[str]], PdfTask]) -> Iterator[PdfResult]:
+                 task: Callable[[PdfJob, Iterable[str]], PdfTask], block: bool = True) -> Iterator[PdfResult]:
+    """Each result as its task finishes; without `block`, only those finished already (a task re-sent for a file may follow later)."""
     while pending:
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        if block:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        else:
+            done = {future for future in pending if future.done()}
+            if not done:
+                return
         for future in done:
             batch = pending.pop(future)
             for (job, urls, tries), result in zip(batch, future.result(), strict=True):
