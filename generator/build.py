@@ -23,6 +23,7 @@ from generator.history import git as history
 from generator.history.memo import HISTORY, HistoryMemo
 from generator.history.targets import lowered_without_was
 from generator.judge import clock, warnings
+from generator.judge.audits import AUDITS, AuditMemo
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import artifacts, pdf, search
 from generator.output import fingerprint as fingerprints
@@ -219,8 +220,9 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             carried_pupils += 1
             return True
 
+        audits = AuditMemo.read(out / STATE_DIR / AUDITS, code)  # the analysis's disclosure audits, answered as last time when asked the same
         with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
-            outputs = plan_school(school, staff, governors)
+            outputs = plan_school(school, staff, governors, audits.protect)
             by_id = {p.id: p for p in school.pupils}
             for facts in school.pupils:
                 if carry(facts.id):
@@ -314,6 +316,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
         staging.write_or_reuse(f"{STATE_DIR}/{HISTORY}", versions_read.to_bytes(), out / STATE_DIR / HISTORY)
+        staging.write_or_reuse(f"{STATE_DIR}/{AUDITS}", audits.to_bytes(), out / STATE_DIR / AUDITS)
         swapping = time.monotonic()
         staging.commit()
         report(f"swapped in in {time.monotonic() - swapping:.1f}s")
