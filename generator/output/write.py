@@ -10,6 +10,7 @@ not render anything: it receives bytes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -91,10 +92,8 @@ class Staging:
         above = folder.rpartition("/")[0]
         if above and above not in self._folders:
             self._make(above)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.mkdir(os.path.join(self.path, folder))
-        except FileExistsError:
-            pass
         self._folders.add(folder)
 
     def write_or_reuse(self, rel: str, data: bytes, previous: Path) -> None:
