@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from array import array
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +33,15 @@ class AuditMemo:
         self._entries: dict[str, Any] = dict(entries or {})
         self._used: dict[str, Any] = {}
         self.hits = 0
+        self._order: tuple[Any, ...] | None = None
+        self._position: dict[Any, int] = {}
+        self._members: dict[frozenset[Any], bytes] = {}
+        """Each figure's members as cell positions, for the cells last audited (later tables ask about earlier ones again)."""
 
     def protect(self, candidates: Sequence[Candidate], cells: Mapping[Any, int], threshold: Threshold,
                 known: Sequence[Candidate] = ()) -> Published:
         """`rules.disclosure.protect`, answered from the memo when the same audit was made before."""
-        key = audit_key(candidates, cells, threshold, known)
+        key = self._key(candidates, cells, threshold, known)
         stored = _published(self._entries.get(key), candidates, threshold)
         if stored is None:
             result = protect(candidates, cells, threshold, known)
@@ -47,6 +51,19 @@ class AuditMemo:
             self.hits += 1
         self._used[key] = entry
         return result
+
+    def _key(self, candidates: Sequence[Candidate], cells: Mapping[Any, int], threshold: Threshold, known: Sequence[Candidate]) -> str:
+        """`audit_key`, with each figure's members encoded once while the cells stay the same."""
+        order = tuple(sorted(cells, key=repr))
+        if order != self._order:
+            self._order, self._position, self._members = order, {m: i for i, m in enumerate(order)}, {}
+        return audit_key(candidates, cells, threshold, known, order, self._encode)
+
+    def _encode(self, members: frozenset[Any]) -> bytes:
+        found = self._members.get(members)
+        if found is None:
+            found = self._members[members] = _positions(members, self._position)
+        return found
 
     def to_bytes(self) -> bytes:
         """The audits this build made, for the next (audits no longer asked drop out)."""
@@ -59,18 +76,33 @@ class AuditMemo:
         return cls(version, audits if isinstance(audits, dict) else {})
 
 
-def audit_key(candidates: Sequence[Candidate], cells: Mapping[Any, int], threshold: Threshold, known: Sequence[Candidate]) -> str:
+def audit_key(candidates: Sequence[Candidate], cells: Mapping[Any, int], threshold: Threshold, known: Sequence[Candidate],
+              order: Sequence[Any] | None = None, encode: Callable[[frozenset[Any]], bytes] | None = None) -> str:
     """A digest of everything `protect` reads: the threshold, each cell (in protect's own order) and its size, and every
-    figure known or asked (key, `within`, and its members among the cells, as cell positions), in order."""
-    order = sorted(cells, key=repr)  # the order protect groups cells in
-    position = {member: i for i, member in enumerate(order)}
+    figure known or asked (key, `within`, and its members among the cells, as cell positions), in order.
+
+    `order` is `sorted(cells, key=repr)` and `encode` gives `_positions` of a set for it, when the caller keeps them.
+    """
+    if order is None:
+        order = sorted(cells, key=repr)  # the order protect groups cells in
+    if encode is None:
+        position = {member: i for i, member in enumerate(order)}
+
+        def encode(members: frozenset[Any]) -> bytes:
+            return _positions(members, position)
     digest = hashlib.sha256()
     digest.update(repr((threshold.suppress_below, len(known), len(candidates))).encode("utf-8"))
     digest.update(repr([(m, cells[m]) for m in order]).encode("utf-8"))
     for figure in (*known, *candidates):
         digest.update(b"\0" + _canonical(figure.key) + b"\0" + _canonical(figure.within) + b"\0")
-        digest.update(array("q", sorted(position[m] for m in figure.members if m in position)).tobytes())
+        encoded = encode(frozenset(figure.members))
+        digest.update(len(encoded).to_bytes(8, "little") + encoded)
     return digest.hexdigest()
+
+
+def _positions(members: frozenset[Any], position: Mapping[Any, int]) -> bytes:
+    """A set of cells as their sorted positions (members that are not cells are left out, as `protect` leaves them)."""
+    return array("q", sorted(position[m] for m in members if m in position)).tobytes()
 
 
 def _canonical(key: Hashable) -> bytes:
