@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
-from support import REPO
+from support import AS_OF, REPO
 
 from generator.judge.analysis import cohort_analysis
 from generator.judge.audits import AUDITS, AuditMemo, audit_key
@@ -104,3 +104,22 @@ def test_the_cohort_analysis_through_the_memo_is_the_analysis(tmp_path: Path) ->
     path.write_bytes(memo.to_bytes())
     again = AuditMemo.read(path, "v1")
     assert cohort_analysis(school, again.protect) == expected and again.hits > 0
+
+
+def test_a_build_after_a_rename_audits_nothing_afresh_and_keeps_the_answers(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build wires the memo in: a renamed pupil asks the analysis's audits the same questions, answered from audits.json."""
+    from generator import build as pipeline
+    from generator.judge import audits
+    out = tiny / "output"
+    pipeline.build(tiny, out, jobs=1, as_of=AS_OF)
+    kept = (out / ".mentorsite" / AUDITS).read_bytes()
+    asked: list[int] = []
+    real = audits.protect
+    monkeypatch.setattr(audits, "protect", lambda *args: asked.append(1) or real(*args))
+    record = tiny / "pupils" / "cal.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("Calloway", "Callum"), encoding="utf-8")
+    pipeline.build(tiny, out, jobs=1, as_of=AS_OF)
+    assert asked == [] and (out / ".mentorsite" / AUDITS).read_bytes() == kept
+    record.write_text(record.read_text(encoding="utf-8").replace("year: 7", "year: 8", 1), encoding="utf-8")  # a question changes
+    pipeline.build(tiny, out, jobs=1, as_of=AS_OF)
+    assert asked
