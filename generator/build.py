@@ -22,6 +22,7 @@ from generator.history import git as history
 from generator.history.memo import HISTORY, HistoryMemo
 from generator.history.targets import lowered_without_was
 from generator.judge import clock, warnings
+from generator.judge.audits import AUDITS, AuditMemo
 from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import artifacts, memory, pdf, search
 from generator.output import fingerprint as fingerprints
@@ -301,10 +302,12 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                 else:
                     write_page(output)
 
+        audits = AuditMemo.read(out / STATE_DIR / AUDITS, code)  # the analysis's disclosure audits, answered as last time when asked the same
+
         def documents() -> Iterator[pdf.PdfJob]:
             """Every stale document, made as the school and then each pupil is planned (the PDF stage takes them as they come)."""
             with paused():
-                planned = plan_school(school, staff, governors)
+                planned = plan_school(school, staff, governors, audits.protect)
             yield from settle(planned, pages_later=True)
             del planned
             by_id = {p.id: p for p in school.pupils}
@@ -378,6 +381,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
         staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
         staging.write_or_reuse(f"{STATE_DIR}/{HISTORY}", versions_read.to_bytes(), out / STATE_DIR / HISTORY)
+        staging.write_or_reuse(f"{STATE_DIR}/{AUDITS}", audits.to_bytes(), out / STATE_DIR / AUDITS)
         swapping = time.monotonic()
         staging.commit()
         report(f"swapped in in {time.monotonic() - swapping:.1f}s")

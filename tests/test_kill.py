@@ -42,9 +42,19 @@ def start(root: Path, out: Path, jobs: int = 2) -> subprocess.Popen[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def leftovers(out: Path) -> list[str]:
-    """What a build keeps beside the output besides its lock: stale staging folders, a half-swapped `.old`."""
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and p.name != f".{out.name}.lock")
+def leftovers(out: Path, wait: float = 60.0) -> list[str]:
+    """What a build keeps beside the output besides its lock: stale staging folders, a half-swapped `.old`, trash.
+
+    The old tree is deleted by a detached process after the swap (write.discard),
+    so trash is given up to `wait` seconds to go before it counts as left over.
+    """
+    def found() -> list[str]:
+        return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and p.name != f".{out.name}.lock")
+
+    deadline = time.monotonic() + wait
+    while any(".trash-" in name for name in found()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found()
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +211,28 @@ def test_the_two_rename_swap_works_where_renameat2_is_missing(tiny: Path, tmp_pa
     out = tmp_path / "site"
     build(tiny, out, jobs=1, as_of=AS_OF)
     first = tree_bytes(out)
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    assert tree_bytes(out) == first and leftovers(out) == []
+
+
+def test_the_old_tree_is_put_aside_at_once_and_trash_a_dead_deletion_left_is_deleted_by_the_next_build(
+        tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The swap does not wait for the old tree's deletion, yet nothing half-deleted is ever at the output's path."""
+    out = tmp_path / "site"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    first = tree_bytes(out)
+    deferred: list[list[Path]] = []
+    monkeypatch.setattr(write, "_delete_detached", deferred.append)  # a deletion that never ran (the machine stopped)
+    (tiny / "pupils" / "cal.yaml").write_text((tiny / "pupils" / "cal.yaml").read_text("utf-8").replace("Calloway", "Callum"), "utf-8")
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    second = tree_bytes(out)
+    trash = [p for p in tmp_path.iterdir() if p.name.startswith(".site.trash-")]
+    assert len(trash) == 1 and tree_bytes(trash[0] / "tree") == first and second != first  # the old output, whole, aside
+    assert oct(stat.S_IMODE(trash[0].stat().st_mode)) == oct(0o700)  # private while it waits
+    monkeypatch.undo()
+    build(tiny, out, jobs=1, as_of=AS_OF, report=lambda _m: None)  # nothing changed: no swap, so nothing tidied
+    assert trash[0].exists()
+    (tiny / "pupils" / "cal.yaml").write_text((tiny / "pupils" / "cal.yaml").read_text("utf-8").replace("Callum", "Calloway"), "utf-8")
     build(tiny, out, jobs=1, as_of=AS_OF)
     assert tree_bytes(out) == first and leftovers(out) == []
 

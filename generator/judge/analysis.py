@@ -12,8 +12,9 @@ the threshold's pupils.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from generator.judge.derive import PupilFacts, SchoolFacts
 from generator.rules.disclosure import (
@@ -30,6 +31,8 @@ from generator.rules.groups import disadvantaged
 from generator.sources.schema import Pupil
 
 Member = Callable[[Pupil], bool]
+Audit = Callable[[Sequence[Candidate], Mapping[Any, int], Threshold, Sequence[Candidate]], Published]
+"""How a table is audited: `rules.disclosure.protect`, or a memo of it (judge.audits) that answers as it would."""
 
 
 GROUPS: tuple[tuple[str, Member], ...] = (
@@ -106,10 +109,10 @@ MEASURES = ("size", "registered", "below", "on_or_above")
 
 
 def _table(rows: Sequence[tuple[Hashable, dict[str, frozenset[str]]]], everyone: frozenset[str], threshold: Threshold,
-           known: Sequence[Candidate] = ()) -> tuple[Published, list[Candidate]]:
+           known: Sequence[Candidate] = (), audit: Audit = protect) -> tuple[Published, list[Candidate]]:
     """Audit one table: every row's size first, then each measure; returns what may be shown and, for later tables, what was."""
     candidates = [Candidate((key, m), sets[m], None if m == "size" else (key, "size")) for m in MEASURES for key, sets in rows]
-    published = protect(candidates, pupils_as_cells(everyone), threshold, known)
+    published = audit(candidates, pupils_as_cells(everyone), threshold, known)
     # A row whose size is withheld prints nothing at all (the page says why), so none of its measures is shown.
     hidden = {key for key, _ in rows if published.count((key, "size")) is None}
     counts = {k: v for k, v in published.counts.items() if k[0] not in hidden}  # type: ignore[index]
@@ -141,7 +144,8 @@ def figures(label: str, pupils: Sequence[PupilFacts], subject_id: str | None = N
     return _figures(label, label, sets, published, pupils, subject_id)
 
 
-def cohort_analysis(school: SchoolFacts) -> Analysis:
+def cohort_analysis(school: SchoolFacts, audit: Audit = protect) -> Analysis:
+    """The analysis page's tables, each audited with `audit` (the build passes a memo of `protect`: same answers, kept between builds)."""
     threshold = Threshold(school.site.disclosure.suppress_below)
     pupils = school.pupils
     everyone = frozenset(p.id for p in pupils)
@@ -149,12 +153,12 @@ def cohort_analysis(school: SchoolFacts) -> Analysis:
     years = sorted({p.record.year for p in pupils})
 
     group_rows = [(("group", label), _row_sets([p for p in pupils if member(p.record)], None)) for label, member in GROUPS]
-    groups, shown = _table(group_rows, everyone, threshold)
+    groups, shown = _table(group_rows, everyone, threshold, (), audit)
     year_rows = [(("year", y), _row_sets([p for p in pupils if p.record.year == y], None)) for y in years]
-    by_year, shown_years = _table(year_rows, everyone, threshold, shown)
+    by_year, shown_years = _table(year_rows, everyone, threshold, shown, audit)
     subject_rows = [(("subject", s.id), _row_sets([p for p in pupils if any(r.subject_id == s.id for r in p.subjects)], s.id))
                     for s in subjects]
-    by_subject, shown_subjects = _table(subject_rows, everyone, threshold, shown + shown_years)
+    by_subject, shown_subjects = _table(subject_rows, everyone, threshold, shown + shown_years, audit)
 
     columns = []
     judged_in: dict[str, set[str]] = {}  # subject → pupils with a standing in it; good_in: on or above target in it
@@ -173,7 +177,7 @@ def cohort_analysis(school: SchoolFacts) -> Analysis:
             rows.append((label, judged, good))
         candidates = [Candidate((label, "judged"), judged) for label, judged, _ in rows] + \
                      [Candidate((label, "good"), good, (label, "judged")) for label, _, good in rows]
-        published = protect(candidates, pupils_as_cells(everyone), threshold, shown + shown_subjects)
+        published = audit(candidates, pupils_as_cells(everyone), threshold, shown + shown_subjects)
         columns.append([published.share((label, "good"), (label, "judged")) for label, _, _ in rows])
 
     return Analysis(

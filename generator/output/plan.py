@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.judge.analysis import Audit
 from generator.judge.derive import PupilFacts, SchoolFacts
 from generator.output.paperwork_plan import group_links, plan_paperwork, staff_documents
 from generator.output.render import Audience
+from generator.rules.disclosure import protect
 from generator.sources.letters import LetterTemplate
 from generator.views import (
     GovernorsSite,
@@ -74,11 +76,14 @@ def plan(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
     return outputs
 
 
-def plan_school(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite) -> list[Output]:
-    """The outputs about many pupils or none: dashboards, register, caseloads, years, analysis, group plans, the governors' site."""
+def plan_school(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite, audit: Audit = protect) -> list[Output]:
+    """The outputs about many pupils or none: dashboards, register, caseloads, years, analysis, group plans, the governors' site.
+
+    `audit` is how the analysis audits its tables (the build's memo of `protect`, judge.audits).
+    """
     outputs: list[Output] = []
     add = _adder(outputs)
-    plan_staff(add, school, staff)
+    plan_staff(add, school, staff, audit)
     plan_governors(add, governors)
     plan_documents(add, school)
     for group in group_plans(school):  # P1: staff only, one PDF per group, linked from each member's page
@@ -174,11 +179,11 @@ def _check_view_types(output: Output) -> None:
         raise WrongAudience(f"{output.dest} ({output.audience}) was given views of another audience: {', '.join(wrong)}")
 
 
-def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite) -> None:
+def plan_staff(add: Add, school: SchoolFacts, staff: StaffSite, audit: Audit = protect) -> None:
     """The intranet's pages about many pupils (each pupil's own page is `plan_pupil`'s)."""
     plan_lists(add, school, staff)
     add("staff/progress/index.html", "progress.html", meeting=progress_meeting(school, staff))
-    add("staff/analysis/index.html", "analysis.html", analysis=analysis_page(school))
+    add("staff/analysis/index.html", "analysis.html", analysis=analysis_page(school, audit))
 
 
 def list_pages(school: SchoolFacts, staff: StaffSite) -> list[Output]:

@@ -1,12 +1,16 @@
 """write: puts a whole build into a staging folder beside the output, then swaps it in at once.
 
 The previous output stays whole until the swap, so a failed or killed build
-leaves it untouched; a lock stops two builds writing at the same time. It
-must not render anything: it receives bytes.
+leaves it untouched; a lock stops two builds writing at the same time. The
+old tree is renamed aside as `.<out>.trash-*` and deleted by a detached
+process, so the build returns at once (a few thousand folders took seconds
+to remove on a busy disk); the next build deletes any trash left. It must
+not render anything: it receives bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -14,6 +18,7 @@ import glob
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -80,8 +85,16 @@ class Staging:
     def _folder(self, rel: str) -> None:
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._folders:
-            (self.path / parent).mkdir(parents=True, exist_ok=True)
-            self._folders.add(parent)
+            self._make(parent)
+
+    def _make(self, folder: str) -> None:
+        """Make one folder of the staging tree, its parents first; each is made once, with one mkdir (no pathlib walk)."""
+        above = folder.rpartition("/")[0]
+        if above and above not in self._folders:
+            self._make(above)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(os.path.join(self.path, folder))
+        self._folders.add(folder)
 
     def write_or_reuse(self, rel: str, data: bytes, previous: Path) -> None:
         """Write a file, or link the previous output's copy when it has these very bytes (its mtime then stays)."""
@@ -101,19 +114,19 @@ class Staging:
         return all(self.reuse(f"{rel}/{path.relative_to(previous).as_posix()}", path) for path in files)
 
     def commit(self) -> None:
-        """Swap the staging tree in for the output; the old tree is removed afterwards."""
+        """Swap the staging tree in for the output; the old tree is then put aside as trash and deleted without waiting for it."""
         os.sync()  # the new tree is on disk before it replaces the old one
         if self.out.is_dir():
             keep_mode_and_group(self.out, self.path)
         if self.out.exists():
             if _exchange(self.path, self.out):
-                shutil.rmtree(self.path, ignore_errors=True)
+                discard(self.out, self.path)
             else:
                 old = self.out.parent / f".{self.out.name}.old"
                 shutil.rmtree(old, ignore_errors=True)
                 os.rename(self.out, old)
                 os.rename(self.path, self.out)
-                shutil.rmtree(old, ignore_errors=True)
+                discard(self.out, old)
         else:
             os.rename(self.path, self.out)
         self.close()
@@ -153,14 +166,69 @@ def keep_mode_and_group(old: Path, new: Path) -> None:
 
 
 def recover(out: Path) -> None:
-    """Finish what a build killed mid-swap left: restore `.old` if the output is missing; drop stale staging folders."""
+    """Finish what a build killed mid-swap left: restore `.old` if the output is missing; drop stale staging folders and trash.
+
+    Called under the lock, so no other build is writing a staging folder of
+    this output. What is dropped is renamed to trash first and deleted
+    without waiting, like the old tree after a swap.
+    """
     old = out.parent / f".{out.name}.old"
     if old.exists() and not out.exists():
         os.rename(old, out)
     for stale in out.parent.glob(f"{glob.escape('.' + out.name)}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        _put_aside(out, stale)
     if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+        _put_aside(out, old)
+    _delete_detached(sorted(out.parent.glob(f"{glob.escape('.' + out.name)}.{TRASH}-*")))
+
+
+TRASH = "trash"
+
+
+def discard(out: Path, tree: Path) -> None:
+    """Rename a tree that is no longer the output to `.<out>.trash-*` and have it deleted without the build waiting.
+
+    Only a folder that is not the output is ever deleted, so nothing
+    half-deleted is served, and a deletion cut short (the machine stopped,
+    the process group killed) leaves trash that the next build's `recover`
+    deletes again. Where no detached deletion is possible it is deleted now.
+    """
+    trash = _put_aside(out, tree)
+    if trash is not None:
+        _delete_detached([trash])
+
+
+def _put_aside(out: Path, tree: Path) -> Path | None:
+    """Move a tree into a new private `.<out>.trash-*` folder (deleted at once if it cannot be moved); the trash folder, if any."""
+    if not tree.is_dir() or tree.is_symlink():
+        return None
+    try:
+        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.{TRASH}-", dir=out.parent))
+    except OSError:
+        shutil.rmtree(tree, ignore_errors=True)
+        return None
+    try:
+        os.rename(tree, trash / "tree")
+    except OSError:
+        shutil.rmtree(tree, ignore_errors=True)
+    return trash
+
+
+def _delete_detached(paths: list[Path]) -> None:
+    """`rm -rf` the paths in a process of its own session that outlives this one (`sh` backgrounds it and exits at once)."""
+    if not paths:
+        return
+    shell = "/bin/sh"
+    if os.name == "posix" and os.path.exists(shell):
+        try:
+            subprocess.run([shell, "-c", 'rm -rf -- "$@" </dev/null >/dev/null 2>&1 &', "sh", *map(str, paths)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True, check=False, timeout=30)
+            return
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _check_replaceable(out: Path) -> None:

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from generator.judge.analysis import (
     Analysis,
+    Audit,
     YearOverview,
     cohort_analysis,
     year_overview,
@@ -22,6 +23,7 @@ from generator.judge.derive import PupilFacts, SchoolFacts, SubjectRow
 from generator.judge.evaluation import Evaluation, programme_evaluation
 from generator.judge.meeting import progress_lists
 from generator.rules import groups
+from generator.rules.disclosure import protect
 from generator.sources import markup
 from generator.sources.schema import Pupil
 from generator.views.charts import Chart, progress_chart
@@ -328,5 +330,6 @@ def year_pages(school: SchoolFacts) -> tuple[YearPage, ...]:
     return tuple(YearPage(header, key, year_overview(school, y), years) for y in years)
 
 
-def analysis_page(school: SchoolFacts) -> AnalysisPage:
-    return AnalysisPage(school_header(school), cohort_analysis(school), programme_evaluation(school))
+def analysis_page(school: SchoolFacts, audit: Audit = protect) -> AnalysisPage:
+    """The cohort analysis page; `audit` is `rules.disclosure.protect` or the build's memo of it (judge.audits)."""
+    return AnalysisPage(school_header(school), cohort_analysis(school, audit), programme_evaluation(school))
