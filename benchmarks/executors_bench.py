@@ -41,7 +41,7 @@ def collect(school: Path) -> tuple[list[pdf.PdfJob], tuple[str, ...], CssFiles]:
 
     def grab(_executor: object, jobs: list[pdf.PdfJob], styles: tuple[str, ...], _resolve: object, css_files: CssFiles = (),
              *_rest: object) -> object:
-        found.extend(jobs)
+        found.extend(job for job in jobs if isinstance(job, pdf.PdfJob))  # not SUBMIT_NOW, the stream's marker
         css.append(styles)
         files.append(css_files)
         return iter(())

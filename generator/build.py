@@ -304,11 +304,22 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
 
         audits = AuditMemo.read(out / STATE_DIR / AUDITS, code)  # the analysis's disclosure audits, answered as last time when asked the same
 
-        def documents() -> Iterator[pdf.PdfJob]:
-            """Every stale document, made as the school and then each pupil is planned (the PDF stage takes them as they come)."""
+        def documents() -> Iterator[pdf.PdfJob | pdf.SubmitNow]:
+            """Every stale document, made as the school and then each pupil is planned (the PDF stage takes them as they come).
+
+            The school's own documents (each year group's register and
+            progress meeting sheet, caseloads, group plans, policies) are the
+            longest: when any must be rendered they are submitted before the
+            pupils are planned, so the workers start on them meanwhile.
+            """
             with paused():
                 planned = plan_school(school, staff, governors, audits.protect)
-            yield from settle(planned, pages_later=True)
+            school_documents = 0
+            for job in settle(planned, pages_later=True):
+                school_documents += 1
+                yield job
+            if school_documents:
+                yield pdf.SUBMIT_NOW
             del planned
             by_id = {p.id: p for p in school.pupils}
             for done, facts in enumerate(school.pupils, start=1):

@@ -179,7 +179,8 @@ def without_external_renderers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     real_environments = pipeline.environments
     monkeypatch.setattr(pdf, "warm_up", lambda *_a, **_k: None)
     monkeypatch.setattr(pdf, "render_documents",
-                        lambda _executor, jobs, *_a, **_k: iter([pdf.PdfResult(j.dest, j.html.encode("utf-8")) for j in jobs]))
+                        lambda _executor, jobs, *_a, **_k: iter([pdf.PdfResult(j.dest, j.html.encode("utf-8")) for j in jobs
+                                                                 if isinstance(j, pdf.PdfJob)]))
     monkeypatch.setattr(search, "update", lambda *_a, **_k: search.Indexed())
     monkeypatch.setattr(pipeline, "environments", lambda templates: _ENVIRONMENTS.setdefault(templates, real_environments(templates)))
     yield

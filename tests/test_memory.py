@@ -73,6 +73,56 @@ def test_documents_are_submitted_as_pupils_are_planned(tiny: Path, monkeypatch: 
     assert pdfs[0] < pupil_pages[-1] and pupil_pages[0] < pdfs[-1], order  # interleaved: not every document before every page
 
 
+def test_the_schools_own_documents_are_submitted_before_the_pupils_are_planned(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit that changes a year group's sheet: the sheet goes to the workers (and they start) before 1,500 pupils are planned,
+    not after, though an edit's handful of documents is far from a window."""
+    import generator.build as pipeline
+    from generator.output import pdf
+
+    order: list[str] = []
+    real_plan = pipeline.plan_pupil
+
+    def plan_pupil(*args: Any, **kwargs: Any) -> Any:
+        order.append("pupil planned")
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "plan_pupil", plan_pupil)
+    monkeypatch.setattr(pdf, "render_task", lambda task: (order.append(task.dest), pdf.PdfResult(task.dest, b"%PDF-stub"))[1])
+    monkeypatch.setattr(pdf, "warm_up", lambda: None)
+    build(tiny, tiny / "output", jobs=1, as_of=AS_OF)  # one job: the in-process executor runs a task as it is submitted
+    first_pupil = order.index("pupil planned")
+    assert "staff/register/register-year-9.pdf" in order[:first_pupil], order
+    assert "staff/progress/progress-meeting-year-9.pdf" in order[:first_pupil], order
+    assert "families/ada/profile.pdf" in order[first_pupil:], order  # a pupil's own documents follow their planning
+
+
+def test_submit_now_sends_what_was_read_at_once_and_the_rest_as_before() -> None:
+    from generator.output import pdf
+    from generator.output.executors import InProcessExecutor
+
+    pulled: list[str] = []
+    rendered: list[str] = []
+
+    class Recording(InProcessExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            rendered.extend(task.dest for task in args[0])
+            return super().submit(lambda tasks: tuple(pdf.PdfResult(t.dest, b"%PDF-stub") for t in tasks), *args)
+
+    def stream() -> Any:
+        for name in ("a", "b"):
+            pulled.append(name)
+            yield pdf.PdfJob(f"{name}.pdf", "<p>x</p>")
+        yield pdf.SUBMIT_NOW
+        assert rendered == ["a.pdf", "b.pdf"], "what came before SUBMIT_NOW is submitted before the stream is read further"
+        for name in ("c", "d", "e"):
+            pulled.append(name)
+            yield pdf.PdfJob(f"{name}.pdf", "<p>x</p>")
+
+    results = pdf.render_documents(Recording(), stream(), (), lambda url: None)
+    assert sorted(r.dest for r in results) == ["a.pdf", "b.pdf", "c.pdf", "d.pdf", "e.pdf"]
+    assert pulled == ["a", "b", "c", "d", "e"]
+
+
 def test_streamed_documents_are_the_same_bytes(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Submitting in windows (a large school) or all at once (a small one) makes the same files, manifest included."""
     from generator.output import pdf

@@ -26,7 +26,7 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[pdf.PdfJo
     captured: list[pdf.PdfJob] = []
 
     def collect(_executor: object, found: list[pdf.PdfJob], *_args: object) -> object:
-        captured.extend(found)
+        captured.extend(job for job in found if isinstance(job, pdf.PdfJob))  # not SUBMIT_NOW, the stream's marker
         return iter(())
 
     with pytest.MonkeyPatch.context() as patch:

@@ -18,7 +18,6 @@ cache, not a pool: executors are the caller's, see `executors.py`).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import mimetypes
 import re
 import zlib
@@ -328,7 +327,18 @@ def css_bundle(css: tuple[str, ...], resolve: Resolve, depth: int = 5) -> tuple[
 Resolve = Callable[[str], "bytes | None"]
 
 
-def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str, ...], resolve: Resolve,
+class SubmitNow:
+    def __repr__(self) -> str:
+        return "SUBMIT_NOW"
+
+
+SUBMIT_NOW = SubmitNow()
+"""Put in a stream of jobs to have `render_documents` submit what it holds at once, without waiting for a full window:
+a build yields it after the school's own documents, so a year group's sheet starts rendering (and the workers start)
+while the pupils are still being planned."""
+
+
+def render_documents(executor: Executor, jobs: Iterable[PdfJob | SubmitNow], css: tuple[str, ...], resolve: Resolve,
                      css_files: tuple[tuple[str, bytes | None], ...] = (),
                      finished: Callable[[PdfResult], None] | None = None) -> Iterator[PdfResult]:
     """Submit every job now, before returning, and yield each document's result as it finishes (completion order: callers key by path).
@@ -349,17 +359,30 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
     together at the end, exactly as a list is. An executor with an
     `expect(tasks)` method (`executors.Deferred`) is told before its first
     task how many there will be, or None when there are a window or more.
+    `SUBMIT_NOW` in the stream ends a window early: what was read is
+    submitted then, one document a task, and an `expect` told None.
     Results already finished when a window has been submitted go to
     `finished` then (if given) rather than waiting in memory to be yielded:
     with the in-process executor (one job) that is every document so far.
     """
     source = iter(jobs)
     whole = isinstance(jobs, (list, tuple))
-    first = list(jobs) if whole else list(itertools.islice(source, BATCH_FROM))
-    size = BATCH if len(first) >= BATCH_FROM else 1
+
+    def read() -> tuple[list[PdfJob], bool]:
+        """The next window of jobs, and whether it was ended early by SUBMIT_NOW."""
+        window: list[PdfJob] = []
+        for job in source:
+            if isinstance(job, SubmitNow):
+                return window, True
+            window.append(job)
+            if not whole and len(window) >= BATCH_FROM:
+                break
+        return window, False
+
+    window, early = read()
     expect = getattr(executor, "expect", None)
     if expect is not None:
-        expect(len(first) if whole or len(first) < BATCH_FROM else None)
+        expect(None if early or (not whole and len(window) >= BATCH_FROM) else len(window))
     files: dict[str, bytes | None] = {}
 
     def task(job: PdfJob, urls: Iterable[str]) -> PdfTask:
@@ -370,8 +393,8 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
         return PdfTask(job.dest, job.packed, css, tuple((url, files[url]) for url in wanted), css_files)
 
     pending: dict[Future[tuple[PdfResult, ...]], list[tuple[PdfJob, frozenset[str], int]]] = {}
-    window = first
-    while window:
+    while window or early:
+        size = BATCH if len(window) >= BATCH_FROM else 1
         ordered = sorted(window, key=lambda job: (-len(job.packed), job.dest))
         for start in range(0, len(ordered), size):
             batch = [(job, frozenset(job.known) | {u for u in embedded_urls(job.html) if u.lower().startswith("file:")}, 0)
@@ -380,7 +403,7 @@ def render_documents(executor: Executor, jobs: Iterable[PdfJob], css: tuple[str,
         if finished is not None:
             for result in _as_finished(executor, pending, task, block=False):
                 finished(result)
-        window = [] if whole or size == 1 else list(itertools.islice(source, BATCH_FROM))
+        window, early = read()
     return _as_finished(executor, pending, task)
 
 
