@@ -276,26 +276,10 @@ class TreePeak(threading.Thread):
         self.join()
 
     def sample(self) -> int:
-        parents: dict[int, int] = {}
-        rss: dict[int, int] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                status = Path(f"/proc/{entry}/status").read_text()
-            except OSError:
-                continue
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-            rss[int(entry)] = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-        tree, frontier = {self.pid}, [self.pid]
-        while frontier:
-            parent = frontier.pop()
-            for pid, ppid in parents.items():
-                if ppid == parent and pid not in tree:
-                    tree.add(pid)
-                    frontier.append(pid)
-        return sum(rss.get(pid, 0) for pid in tree)
+        from memory import tree_sample  # benchmarks/memory.py: the one /proc reader of a process tree
+
+        found = tree_sample(self.pid)
+        return found[0] if found is not None else 0
 
 
 def count_pdfs(out: Path) -> tuple[int, int]:
