@@ -309,16 +309,18 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
 
             The school's own documents (each year group's register and
             progress meeting sheet, caseloads, group plans, policies) are the
-            longest: when any must be rendered they are submitted before the
-            pupils are planned, so the workers start on them meanwhile.
+            longest: when those to render are long (`pdf.EARLY_FROM`) they are
+            submitted before the pupils are planned, so the workers start on
+            them meanwhile; short ones wait, so an edit's handful of small
+            documents still renders in this process without starting a pool.
             """
             with paused():
                 planned = plan_school(school, staff, governors, audits.protect)
-            school_documents = 0
+            school_chars = 0
             for job in settle(planned, pages_later=True):
-                school_documents += 1
+                school_chars += job.chars
                 yield job
-            if school_documents:
+            if school_chars >= pdf.EARLY_FROM:
                 yield pdf.SUBMIT_NOW
             del planned
             by_id = {p.id: p for p in school.pupils}

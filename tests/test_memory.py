@@ -74,8 +74,8 @@ def test_documents_are_submitted_as_pupils_are_planned(tiny: Path, monkeypatch: 
 
 
 def test_the_schools_own_documents_are_submitted_before_the_pupils_are_planned(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An edit that changes a year group's sheet: the sheet goes to the workers (and they start) before 1,500 pupils are planned,
-    not after, though an edit's handful of documents is far from a window."""
+    """An edit that changes a long year group's sheet: the sheet goes to the workers (and they start) before 1,500 pupils are
+    planned, not after, though an edit's handful of documents is far from a window; short sheets wait, so no pool starts for them."""
     import generator.build as pipeline
     from generator.output import pdf
 
@@ -90,6 +90,12 @@ def test_the_schools_own_documents_are_submitted_before_the_pupils_are_planned(t
     monkeypatch.setattr(pdf, "render_task", lambda task: (order.append(task.dest), pdf.PdfResult(task.dest, b"%PDF-stub"))[1])
     monkeypatch.setattr(pdf, "warm_up", lambda: None)
     build(tiny, tiny / "output", jobs=1, as_of=AS_OF)  # one job: the in-process executor runs a task as it is submitted
+    first_pupil = order.index("pupil planned")
+    assert not [d for d in order[:first_pupil] if d.endswith(".pdf")], "a small school's short sheets wait with the rest"
+
+    order.clear()
+    monkeypatch.setattr(pdf, "EARLY_FROM", 1)  # the tiny school's sheets stand for a large school's long ones
+    build(tiny, tiny / "again", jobs=1, as_of=AS_OF)
     first_pupil = order.index("pupil planned")
     assert "staff/register/register-year-9.pdf" in order[:first_pupil], order
     assert "staff/progress/progress-meeting-year-9.pdf" in order[:first_pupil], order
