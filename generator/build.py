@@ -228,13 +228,6 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         rendering_s = 0.0
         carried_ids: list[str] = []
 
-        def claim(dests: Iterable[str]) -> None:
-            """Two outputs on one path are refused (a bug in the plan), whether planned or carried over."""
-            for dest in dests:
-                if dest in claimed:
-                    refuse_duplicates([dest, dest])
-                claimed.add(dest)
-
         def render_recorded(output: Output) -> str:
             with artifacts.templates_used() as used:
                 text = render(envs[output.audience], output.template, output.page, **output.context)
@@ -263,7 +256,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             (an edit) the workers then start while those render.
             """
             nonlocal planned_pdfs, pending, to_render, rendering_s, made
-            claim(o.dest for o in planned)
+            refuse_duplicates((o.dest for o in planned), claimed)  # planned or carried over, one output a path
             stale: list[Output] = []
             with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
                 for output in planned:
@@ -329,7 +322,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
                     progress("pupils", done, len(school.pupils))
                 if carry(facts.id):
                     carried_ids.append(facts.id)
-                    claim(units[facts.id]["dests"])
+                    refuse_duplicates(units[facts.id]["dests"], claimed)
                     continue
                 with paused():
                     own = plan_pupil(pupil_school(school, facts.id, by_id), facts.id, compiled_letters, trails.get(facts.id))
@@ -372,7 +365,7 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
             html_dests |= set(carried_pages)
             previous_pages = _previous_pages(previous)
             if rendered_html or html_dests != previous_pages:
-                _release_memory()  # before Pagefind starts beside this process: its peak adds to ours
+                memory.release()  # the views already rendered, before Pagefind starts beside this process: its peak adds to ours
             indexed = search.update(staging, out, html_dests, previous_pages, rendered_html)
             report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {jobs_to_render} PDFs ({reused} unchanged)")
             started = time.monotonic()
@@ -498,11 +491,6 @@ def _pupil_keys(school: SchoolFacts, tokens: Mapping[str, str], trails: Mapping[
             trail = trails.get(facts.id)
             keys[facts.id] = digests.digest((shared, tuple(records), digests.digest(trail) if trail is not None else None))
     return keys
-
-
-def _release_memory() -> None:
-    """Give the views already rendered back to the system (glibc keeps freed memory unless asked), so a child's peak does not add to it."""
-    memory.release()
 
 
 def _open_executor(workers: int, dask_scheduler: str | None, tasks: int | None) -> contextlib.AbstractContextManager[Executor]:

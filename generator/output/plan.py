@@ -148,8 +148,9 @@ def _adder(outputs: list[Output]) -> Add:
     return add
 
 
-def refuse_duplicates(dests: Iterable[str]) -> None:
-    seen: set[str] = set()
+def refuse_duplicates(dests: Iterable[str], seen: set[str] | None = None) -> None:
+    """Refuse two outputs on one path (a bug in the plan); `seen` (the paths claimed so far, added to) lets a build check as it goes."""
+    seen = set() if seen is None else seen
     for dest in dests:
         if dest in seen:
             raise DuplicateOutput(f"two outputs claim {dest}")
