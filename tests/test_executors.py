@@ -51,3 +51,26 @@ def test_a_large_build_sends_documents_in_batches_and_gets_each_back_once(monkey
     assert {r.dest: r.data for r in results} == {j.dest: j.html.encode() for j in jobs}
     assert max(calls) == pdf.BATCH and calls.count(1) >= 1  # batched, and the document that asked for a file re-sent alone
     assert sum(calls) == len(jobs) + 1
+
+
+def test_local_workers_are_forked_warm_from_the_fork_server() -> None:
+    """A worker comes with WeasyPrint imported and a document rendered: it was forked from the server `warm` set up,
+    not spawned to pay that itself (about 0.8 CPU-s a worker, on the critical path of an edit's long year sheet)."""
+    from generator.output import executors, pdf
+
+    if "forkserver" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("no fork server on this platform: workers are spawned, as the fallback test checks")
+    executors.start_local_workers(2)
+    with executors.open_executor(2) as pool:  # no initializer: only the fork server can have warmed it
+        assert type(pool).__name__ == "ProcessPoolExecutor"
+        assert pool.submit(pdf.warmed).result(timeout=120) is True
+
+
+def test_without_a_fork_server_workers_are_spawned(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from generator.output import executors
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert executors._context().get_start_method() == "spawn"
+    executors.start_local_workers(2)  # starts nothing, and does not fail

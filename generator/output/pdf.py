@@ -270,6 +270,11 @@ def warm_up() -> None:
         _worker["resident"] = size  # what `settle_memory` measures growth from
 
 
+def warmed() -> bool:
+    """Whether this process has WeasyPrint set up already (a local worker forked from the warm fork server has, before its first task)."""
+    return "document" in _worker
+
+
 def render_task(task: PdfTask) -> PdfResult:
     """Render one document in whatever process runs this: only from what the task carries."""
     _setup(task.css, task.css_files)
