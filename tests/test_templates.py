@@ -289,3 +289,35 @@ def test_check_finds_a_template_syntax_error_without_building(tmp_path: Path) ->
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == ["templates/shared/base.html:2:1: unexpected '}' [template.syntax]",
                                           "mentorsite: 1 problem found; nothing was written"]
+
+
+def test_compiled_templates_are_kept_between_builds_and_an_edited_one_is_compiled_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new build process does not compile its templates again (Jinja's per-user cache), but an edited one is."""
+    import tempfile
+
+    from generator.output import render as rendering
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # Jinja's per-user cache folder goes here, not the machine's
+    (tmp_path / "tmp").mkdir()
+    root = tmp_path / "school"
+    (root / "templates" / "staff").mkdir(parents=True)
+    page = root / "templates" / "staff" / "note.html"
+    page.write_text("<p>{{ word }} one</p>", "utf-8")
+    compiled: list[str] = []
+    real = rendering.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        compiled.append(str(name))
+        return real(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(rendering.Environment, "compile", counting)
+    assert render(environments(template_set(root))["staff"], "note.html", "note.html", word="first") == "<p>first one</p>"
+    assert compiled == ["note.html"]
+    assert render(environments(template_set(root))["staff"], "note.html", "note.html", word="again") == "<p>again one</p>"
+    assert compiled == ["note.html"], "a fresh environment (as in the next build) took the compiled code from the cache"
+    mode = (tmp_path / "tmp" / f"_jinja2-cache-{__import__('os').getuid()}").stat().st_mode
+    assert mode & 0o077 == 0, "the folder of code the build runs is its user's alone"
+    page.write_text("<p>{{ word }} two</p>", "utf-8")
+    assert render(environments(template_set(root))["staff"], "note.html", "note.html", word="edited") == "<p>edited two</p>"
+    assert compiled == ["note.html", "note.html"]
