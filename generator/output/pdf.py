@@ -30,6 +30,7 @@ from urllib.parse import urljoin
 
 from generator.output import memory
 from generator.output.executors import open_executor
+from generator.sources.gcpause import paused
 
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "pdf_identifier": b"mentorsite"}
 """Archival PDF/A-3b, tagged for screen readers; a fixed identifier keeps the bytes reproducible."""
@@ -282,9 +283,10 @@ def render_task(task: PdfTask) -> PdfResult:
     missing: list[str] = []
     files = dict(task.files)
     fetcher = _bundle_fetcher(files, fetched, missing)
-    document = _worker["document"](string=task.html, base_url=BASE_URL, url_fetcher=fetcher)
-    cache = _TaskCache(_worker["cache"], files, fetched)
-    data = document.write_pdf(stylesheets=_worker["css"], font_config=_worker["fonts"], cache=cache, **PDF_OPTIONS)
+    with paused():  # the collector's walks over WeasyPrint's many live boxes were 13 % of rendering (year sheets: 14.3 → 12.4 s)
+        document = _worker["document"](string=task.html, base_url=BASE_URL, url_fetcher=fetcher)
+        cache = _TaskCache(_worker["cache"], files, fetched)
+        data = document.write_pdf(stylesheets=_worker["css"], font_config=_worker["fonts"], cache=cache, **PDF_OPTIONS)
     return PdfResult(task.dest, data, tuple(sorted(fetched.items())), tuple(sorted(set(missing))))
 
 
