@@ -6,8 +6,11 @@ It writes a sample school, collects its PDF tasks (the HTML a build would
 hand to the PDF stage), then times rendering all of them on each executor,
 startup included, median of `--runs`; `dask2_running` is the same Dask
 cluster timed from the moment it is up, as a build given `--dask-scheduler`
-meets one (its workers still import WeasyPrint on their first document),
-and `dask2` includes starting it. It also times `--trivial` one-line
+meets one, and `dask2` includes starting it. The cluster's workers are
+started with `preload=["generator.output.warm"]` (WeasyPrint imported and a
+warm-up document rendered as each starts), as docs/scaling.md has a trust
+start its workers; the local pool's workers are forked from the warm fork
+server as a build's are. It also times `--trivial` one-line
 documents on each, to measure the per-task overhead of the executor itself
 ((wall − in-process wall) ÷ tasks). Outputs are compared byte for byte.
 """
@@ -28,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.build import build  # noqa: E402
 from generator.output import pdf  # noqa: E402
-from generator.output.executors import InProcessExecutor, open_executor  # noqa: E402
+from generator.output.executors import WARM, InProcessExecutor, open_executor, start_local_workers  # noqa: E402
 
 
 CssFiles = tuple[tuple[str, "bytes | None"], ...]
@@ -67,11 +70,18 @@ def timed(kind: str, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial: list
         pdf.warm_up()
         return _run(InProcessExecutor(), jobs, css, trivial, started, css_files)
     if kind == "pool2":
+        start_local_workers(2)  # as a build does when it begins (one server a process: only the first run pays its start)
         with open_executor(2, initializer=pdf.warm_up) as executor:
             return _run(executor, jobs, css, trivial, started, css_files)
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+    import dask
+
+    # each worker imports generator.output.warm as it starts, and runs without Dask's sampling profiler (every 10 ms it
+    # walked the rendering thread's deep stack), as docs/scaling.md has a trust's workers started
+    with dask.config.set({"distributed.worker.profile.enabled": False}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                         preload=[WARM]) as cluster:
         if kind == "dask2_running":  # a build given --dask-scheduler connects to a cluster that is already up
             started = time.perf_counter()
         with open_executor(1, dask_scheduler=cluster.scheduler_address) as executor:
@@ -88,11 +98,15 @@ def _run(executor: object, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial
     return wall, time.perf_counter() - small, out
 
 
+KINDS = ("inprocess", "pool2", "dask2", "dask2_running")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pupils", type=int, default=30)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--trivial", type=int, default=200)
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS, help="executors to time (default: all)")
     args = parser.parse_args()
     school = Path(tempfile.mkdtemp()) / "school"
     subprocess.run([sys.executable, "-m", "generator", "sample", "--pupils", str(args.pupils), str(school)], check=True,
@@ -101,7 +115,7 @@ def main() -> int:
     trivial = [pdf.PdfJob(f"t/{i:05d}.pdf", f"<p>{i}</p>") for i in range(args.trivial)]
     result: dict[str, object] = {"pupils": args.pupils, "documents": len(jobs), "runs": args.runs}
     reference: dict[str, bytes] = {}
-    for kind in ("inprocess", "pool2", "dask2", "dask2_running"):
+    for kind in args.kinds:
         walls, small = [], []
         for _ in range(args.runs):
             wall, trivial_wall, out = timed(kind, jobs, css, trivial, css_files)
@@ -113,12 +127,14 @@ def main() -> int:
         result[f"{kind}_s"] = round(statistics.median(walls), 2)
         result[f"{kind}_trivial_s"] = round(statistics.median(small), 2)
         print(json.dumps(result), file=sys.stderr, flush=True)
-    for kind in ("pool2", "dask2", "dask2_running"):
-        result[f"{kind}_speedup"] = round(result["inprocess_s"] / result[f"{kind}_s"], 2)  # type: ignore[operator]
+    for kind in (k for k in args.kinds if k != "inprocess"):
+        if "inprocess" in args.kinds:
+            result[f"{kind}_speedup"] = round(result["inprocess_s"] / result[f"{kind}_s"], 2)  # type: ignore[operator]
         # trivial tasks on a warm executor: worker-milliseconds per task (wall × workers ÷ tasks); the excess over
         # in-process is the executor's own cost per task (pickling, queueing, the scheduler's round trip)
         result[f"{kind}_ms_per_trivial_task"] = round(1000 * 2 * result[f"{kind}_trivial_s"] / args.trivial, 1)  # type: ignore[operator]
-    result["inprocess_ms_per_trivial_task"] = round(1000 * result["inprocess_trivial_s"] / args.trivial, 1)  # type: ignore[operator]
+    if "inprocess" in args.kinds:
+        result["inprocess_ms_per_trivial_task"] = round(1000 * result["inprocess_trivial_s"] / args.trivial, 1)  # type: ignore[operator]
     print(json.dumps(result))
     return 0
 
