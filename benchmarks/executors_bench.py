@@ -73,9 +73,8 @@ def timed(kind: str, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial: list
         start_local_workers(2)  # as a build does when it begins (one server a process: only the first run pays its start)
         with open_executor(2, initializer=pdf.warm_up) as executor:
             return _run(executor, jobs, css, trivial, started, css_files)
-    from distributed import LocalCluster
-
     import dask
+    from distributed import LocalCluster
 
     # each worker imports generator.output.warm as it starts, and runs without Dask's sampling profiler (every 10 ms it
     # walked the rendering thread's deep stack), as docs/scaling.md has a trust's workers started
