@@ -104,7 +104,8 @@ def _moment(root: Path, checked: Checked, as_of: dt.date | dt.datetime | None) -
 def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt.datetime | None = None,
           report: Report = lambda _m: None, explain: Report | None = None,
           dask_scheduler: str | None = None, progress: Progress = lambda _stage, _done, _total: None,
-          cache: RecordCache | None = None, defer_pdfs: bool = False, memo: PreviewMemo | None = None) -> BuildResult:
+          cache: RecordCache | None = None, defer_pdfs: bool = False, memo: PreviewMemo | None = None,
+          state: fingerprints.State | None = None) -> BuildResult:
     """Build every output into a staging folder and swap it in only when all of it succeeded.
 
     Nothing is done at all when the inputs, templates, embedded files, code,
@@ -116,14 +117,17 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     kept as JSON in the output's `.mentorsite/`. `defer_pdfs` (serve) swaps in
     the web pages at once and leaves each stale PDF as it was, recorded as
     pending, so the next build renders it. `memo` (serve) keeps each
-    pupil's judged facts between builds.
+    pupil's judged facts between builds. `state` is the up-to-date check's
+    reading (`fingerprint.state`) when the caller made it just before, for
+    these root, output and as-of: it is not read and digested again.
     """
     root = root.resolve()
     out = out.resolve()
     started = time.monotonic()
-    previous = artifacts.read_manifest(out / STATE_DIR)
-    fingerprint = fingerprints.fingerprint(root, as_of, previous)
-    if out.is_dir() and previous.fingerprint == fingerprint and fingerprints.outputs_present(out, previous):
+    if state is None or (state.root, state.out, state.as_of) != (root, out, as_of):
+        state = fingerprints.state(root, out, as_of)
+    previous, fingerprint = state.previous, state.fingerprint
+    if state.up_to_date:
         report(f"nothing changed since the last build; checked in {time.monotonic() - started:.2f}s")
         extra = previous.extra
         return BuildResult(dt.date.fromisoformat(str(extra.get("as_of"))), int(extra.get("pupils", 0)), 0, 0,
@@ -131,14 +135,15 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     if explain is not None:
         for reason in artifacts.fingerprint_changes(previous.fingerprint, fingerprint):
             explain(f"building because {reason}")
-    return _build(root, out, fingerprint, started, jobs or os.cpu_count() or 1, as_of=as_of, report=report, explain=explain,
+    return _build(root, out, state, started, jobs or os.cpu_count() or 1, as_of=as_of, report=report, explain=explain,
                   dask_scheduler=dask_scheduler, progress=progress, cache=cache, defer_pdfs=defer_pdfs, memo=memo)
 
 
-def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, workers: int, *,
+def _build(root: Path, out: Path, state: fingerprints.State, started: float, workers: int, *,
            as_of: dt.date | dt.datetime | None, report: Report, explain: Report | None, dask_scheduler: str | None,
            progress: Progress, cache: RecordCache | None, defer_pdfs: bool, memo: PreviewMemo | None) -> BuildResult:
     """`build` once it knows something changed."""
+    fingerprint = dict(state.fingerprint)  # the manifest's copy gets what this build embedded
     warm = executors.start_local_workers(workers, dask_scheduler)  # warms up on the other core meanwhile: an edit's long sheet starts sooner
     parsed = RecordCache.read(out / STATE_DIR / RECORDS, artifacts.code_version()) if cache is None else cache
     parsed.hits = 0
@@ -193,7 +198,9 @@ def _build(root: Path, out: Path, fingerprint: dict[str, str], started: float, w
         return file_digests[url]
 
     with Staging(out) as staging:
-        previous = artifacts.read_manifest(out / STATE_DIR)  # again under the lock: another build may have swapped in meanwhile
+        previous = state.previous
+        if fingerprints.manifest_file(out) != state.manifest_file:  # again under the lock: another build may have swapped in meanwhile
+            previous = artifacts.read_manifest(out / STATE_DIR)
         records: dict[str, artifacts.Record] = {}
         units: dict[str, dict[str, Any]] = {}
         carried_pages: list[str] = []

@@ -188,18 +188,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         from generator.build import build
         from generator.commands.progress import progress_for
-        from generator.output.fingerprint import up_to_date
+        from generator.output.fingerprint import state
 
         out = args.out or args.root / "output"
         started = time.monotonic()
         say = _quiet if args.quiet else _say
-        if not (args.explain or args.verbose) and (args.root / "site.yaml").is_file() and up_to_date(args.root, out, args.as_of):
-            say(f"{out} is up to date: nothing changed since the last build ({time.monotonic() - started:.2f}s)")
-            return 0
+        reading = None
+        if not (args.explain or args.verbose) and (args.root / "site.yaml").is_file():
+            reading = state(args.root, out, args.as_of)  # handed to build: it does not read and digest it all again
+            if reading.up_to_date:
+                say(f"{out} is up to date: nothing changed since the last build ({time.monotonic() - started:.2f}s)")
+                return 0
         with progress_for(sys.stderr, quiet=args.quiet) as progress:
             result = build(args.root, out, jobs=args.jobs, as_of=args.as_of, report=progress.wrap(say),
                            explain=progress.wrap(_say) if args.explain or args.verbose else None,
-                           dask_scheduler=args.dask_scheduler, progress=progress.update)
+                           dask_scheduler=args.dask_scheduler, progress=progress.update, state=reading)
         say(f"built {out} in {time.monotonic() - started:.1f}s: {result.pages_total} pages ({result.pages} rendered), "
             f"{result.pdfs_rendered} PDFs rendered, {result.pdfs_reused} unchanged (as of {result.as_of.isoformat()})")
         return 0

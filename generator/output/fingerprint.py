@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.output import artifacts
@@ -54,12 +55,39 @@ def _css_files(previous: artifacts.Manifest) -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
-def up_to_date(root: Path, out: Path, as_of: dt.date | dt.datetime | None) -> bool:
-    """True when `out` holds a build of exactly these inputs (the check `build` makes first, without importing the pipeline)."""
+@dataclass(frozen=True)
+class State:
+    """What the up-to-date check read and worked out, handed to `build` so that it does not read and digest it all again."""
+
+    root: Path
+    out: Path
+    as_of: dt.date | dt.datetime | None
+    previous: artifacts.Manifest
+    manifest_file: tuple[int, int, int, int] | None
+    """The manifest file's (device, inode, size, mtime): an output is replaced whole, so the same four mean the same file."""
+    fingerprint: dict[str, str]
+    up_to_date: bool
+
+
+def manifest_file(out: Path) -> tuple[int, int, int, int] | None:
+    try:
+        info = os.stat(out / STATE_DIR / artifacts.MANIFEST)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def state(root: Path, out: Path, as_of: dt.date | dt.datetime | None) -> State:
+    """The previous build's manifest, this build's fingerprint, and whether `out` already holds exactly this build."""
     root, out = root.resolve(), out.resolve()
+    seen = manifest_file(out)
     previous = artifacts.read_manifest(out / STATE_DIR)
-    return (out.is_dir() and bool(previous.fingerprint) and previous.fingerprint == fingerprint(root, as_of, previous)
-            and outputs_present(out, previous))
+    if manifest_file(out) != seen:  # replaced while it was read: read it again, and note it as it is now
+        seen = manifest_file(out)
+        previous = artifacts.read_manifest(out / STATE_DIR)
+    now = fingerprint(root, as_of, previous)
+    current = out.is_dir() and bool(previous.fingerprint) and previous.fingerprint == now and outputs_present(out, previous)
+    return State(root, out, as_of, previous, seen, now, current)
 
 
 def outputs_present(out: Path, previous: artifacts.Manifest) -> bool:
