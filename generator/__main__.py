@@ -1,5 +1,5 @@
 """`python -m generator` is the `mentorsite` command."""
 
-from generator.commands.cli import main
+from generator.commands.cli import program
 
-raise SystemExit(main())
+program()

@@ -8,6 +8,7 @@ MENTORSITE_DEBUG=1).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import errno
 import os
@@ -129,6 +130,23 @@ def parser() -> argparse.ArgumentParser:
     keep.add_argument("--root", type=Path, default=Path("."))
     keep.add_argument("--as-of", type=_date, default=None)
     return top
+
+
+def program() -> None:
+    """The `mentorsite` command (and `python -m generator`): `main`, then the process ends at once with its status.
+
+    Everything a command writes is written and closed before `main` returns
+    (outputs are swapped in whole, the lock released, the PDF workers shut
+    down), so what is left is the interpreter's tidying of its own memory:
+    about 0.14 s after a build at 1,500 pupils, a twentieth of an edit. The
+    fork server stops by itself when this process ends. Tests call `main`,
+    which returns as before.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`mentorsite ... | head`): nothing more can be said there
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
