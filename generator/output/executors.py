@@ -10,6 +10,7 @@ school's folder, so a cluster needs no copy of it.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -68,8 +69,8 @@ def open_executor(jobs: int, *, dask_scheduler: str | None = None, initializer: 
     `distributed.Client.get_executor()`; otherwise `jobs` > 1 starts that
     many local worker processes, each running `initializer` once. They are
     forked from the fork server `start_local_workers` starts (never from
-    this process: serve runs watchdog threads), or spawned where there is no
-    fork server (Windows). With no tasks to run (`tasks` 0) or one job,
+    this process: serve runs watchdog threads) on Linux, and spawned
+    elsewhere (`_forks`). With no tasks to run (`tasks` 0) or one job,
     nothing is started; up to `in_process_up_to` tasks (default
     `SMALL_BATCH`) run in this process instead.
     """
@@ -106,9 +107,15 @@ WARM = "generator.output.warm"
 """The module the fork server imports before forking any worker: WeasyPrint, its fonts and one document rendered."""
 
 
+def _forks() -> bool:
+    """Whether local workers are forked from the warm fork server: on Linux. macOS's system frameworks are not safe to use
+    across a fork (the warm-up would have used them), and Windows has no fork server."""
+    return sys.platform.startswith("linux") and "forkserver" in multiprocessing.get_all_start_methods()
+
+
 def _context() -> multiprocessing.context.BaseContext:
-    """Where local workers come from: the fork server (`start_local_workers`), or a fresh interpreter each where there is none."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    """Where local workers come from: the fork server (`start_local_workers`), or a fresh interpreter each elsewhere."""
+    if not _forks():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([WARM])  # only read when the server starts: a running one keeps what it preloaded
@@ -129,7 +136,7 @@ def start_local_workers(jobs: int, dask_scheduler: str | None = None) -> bool:
     this process's. True when the server was started (or runs already):
     the caller may then send even one document to a worker.
     """
-    if dask_scheduler or jobs <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
+    if dask_scheduler or jobs <= 1 or not _forks():
         return False
     from multiprocessing import forkserver
 
