@@ -68,12 +68,12 @@ class Staging:
         self._folder(rel)
         target.write_bytes(data)
 
-    def reuse(self, rel: str, previous: Path) -> bool:
+    def reuse(self, rel: str, previous: Path | str) -> bool:
         """Take an unchanged file from the previous output instead of rendering it again."""
-        if rel in self.written or not previous.is_file():
+        if rel in self.written or not os.path.isfile(previous):
             return False
         _check_rel(rel)
-        target = self.path / rel
+        target = os.path.join(self.path, rel)  # not pathlib: thousands of these in a build
         self._folder(rel)
         try:
             os.link(previous, target)
