@@ -55,3 +55,17 @@ def test_a_manifest_replaced_after_the_check_is_read_again_under_the_lock(tiny: 
     build(tiny, out, jobs=1, as_of=AS_OF, state=reading)
     assert calls["read_manifest"] == 1, "the manifest on disk is not the one the check read: read again"
     assert calls["fingerprint"] == 0
+
+
+def test_an_up_to_date_output_is_answered_without_importing_the_pipeline(tiny: Path) -> None:
+    """The no-op check comes before `generator.build` (about 0.5 s of imports: pydantic's models, the views) is imported."""
+    import subprocess
+    import sys
+
+    out = tiny / "output"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    script = ("import sys; from generator.commands.cli import main; "
+              f"code = main(['build', '--root', {str(tiny)!r}, '--out', {str(out)!r}, '--as-of', {AS_OF.isoformat()!r}, '-q']); "
+              "print(code, *(name in sys.modules for name in ('generator.build', 'generator.views', 'weasyprint')))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.split() == ["0", "False", "False", "False"], done.stdout + done.stderr

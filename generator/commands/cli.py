@@ -204,9 +204,7 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(actions.as_json(school) if args.format == "json" else actions.as_text(school))
         return 0
     if args.command == "build":
-        from generator.build import build
-        from generator.commands.progress import progress_for
-        from generator.output.fingerprint import state
+        from generator.output.fingerprint import state  # light: the pipeline is imported only once something changed
 
         out = args.out or args.root / "output"
         started = time.monotonic()
@@ -217,6 +215,8 @@ def _run(args: argparse.Namespace) -> int:
             if reading.up_to_date:
                 say(f"{out} is up to date: nothing changed since the last build ({time.monotonic() - started:.2f}s)")
                 return 0
+        from generator.build import build  # about 0.5 s of imports (pydantic's models, the views), not needed above
+        from generator.commands.progress import progress_for
         with progress_for(sys.stderr, quiet=args.quiet) as progress:
             result = build(args.root, out, jobs=args.jobs, as_of=args.as_of, report=progress.wrap(say),
                            explain=progress.wrap(_say) if args.explain or args.verbose else None,
