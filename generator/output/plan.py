@@ -15,6 +15,7 @@ from typing import Any
 
 from generator.judge.analysis import Audit
 from generator.judge.derive import PupilFacts, SchoolFacts
+from generator.output.names import progress_meeting_pdf, register_pdf
 from generator.output.paperwork_plan import group_links, plan_paperwork, staff_documents
 from generator.output.render import Audience
 from generator.rules.disclosure import protect
@@ -226,16 +227,6 @@ def plan_documents(add: Add, school: SchoolFacts) -> None:
         add(f"staff/caseloads/{load.staff_id}.pdf", "print/caseload.html", load=load)
     for meeting in sheets.progress_meetings(school):
         add(f"staff/progress/{progress_meeting_pdf(meeting.year)}", "print/progress-meeting.html", meeting=meeting)
-
-
-def register_pdf(year: int) -> str:
-    """A year group's printed register, in `staff/register/` (the register page links each by this name)."""
-    return f"register-year-{year}.pdf"
-
-
-def progress_meeting_pdf(year: int) -> str:
-    """A year group's progress meeting sheet, in `staff/progress/`."""
-    return f"progress-meeting-year-{year}.pdf"
 
 
 def plan_governors(add: Add, governors: GovernorsSite) -> None:

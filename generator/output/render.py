@@ -29,6 +29,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from generator.output.names import progress_meeting_pdf, register_pdf
 from generator.output.templates import TemplateRefused, TemplateSet, read_plain, refused
 from generator.rules.progress import STANDING_LABEL, STANDING_SYMBOL
 from generator.sources.diagnostics import Diagnostic, InvalidInput, Position
@@ -143,6 +144,8 @@ def _environment(templates: TemplateSet, audience: Audience, compiled: jinja2.By
         humanise=lambda s: str(s).replace("_", " ").capitalize(),
     )
     env.globals.update(audience=audience, relative=relative)
+    if audience == "staff":  # the pages that link each year group's printed sheets, by the names the plan gives them
+        env.globals.update(register_pdf=register_pdf, progress_meeting_pdf=progress_meeting_pdf)
     env.templates = templates
     env.template_files = {}
     env._digests = {}
