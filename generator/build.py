@@ -187,6 +187,13 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
     renderers = {"html": code, "pdf": code + pdf.renderer_version(css, css_files)}
     views_ = artifacts.ViewDigests()
     template_digests = artifacts.TemplateDigests(envs)
+    digest_for: dict[str, Callable[[str], str]] = {}
+
+    def template_digest(audience: str) -> Callable[[str], str]:
+        """One audience's template-digest function, made once: every output compared asks for it."""
+        if audience not in digest_for:
+            digest_for[audience] = functools.partial(template_digests.digest, audience)
+        return digest_for[audience]
     file_digests: dict[str, str] = {}
 
     def file_digest(url: str) -> str:
@@ -206,7 +213,6 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
         carried_pages: list[str] = []
         carried_pupils = 0
         old = str(out)  # string paths below: a build carries thousands of files, and pathlib's joins were a fifth of it
-        digest_for: dict[str, Callable[[str], str]] = {}
 
         def carry(pupil_id: str) -> bool:
             """Carry over every output of a pupil whose key (record, neighbours, settings, dates, history, code) is unchanged."""
@@ -216,11 +222,9 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
             dests = [str(d) for d in unit["dests"]]
             befores = [previous.artifacts.get(d) for d in dests]
             for d, b in zip(dests, befores):
-                audience = d.split("/", 1)[0]
-                if audience not in digest_for:
-                    digest_for[audience] = functools.partial(template_digests.digest, audience)
-                if (b is None or artifacts.stale(b, b.view, renderers["pdf" if d.endswith(".pdf") else "html"], digest_for[audience],
-                                                 file_digest) is not None or not os.path.isfile(os.path.join(old, d))):
+                if (b is None or artifacts.stale(b, b.view, renderers["pdf" if d.endswith(".pdf") else "html"],
+                                                 template_digest(d.split("/", 1)[0]), file_digest) is not None
+                        or not os.path.isfile(os.path.join(old, d))):
                     return False
             for dest, before in zip(dests, befores):
                 if not staging.reuse(dest, os.path.join(old, dest)):
@@ -280,7 +284,7 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
                     view = views_.digest((output.template, output.page, output.context))
                     before = previous.artifacts.get(output.dest)
                     why = artifacts.stale(before, view, renderers[output.kind],
-                                          functools.partial(template_digests.digest, output.audience), file_digest)
+                                          template_digest(output.audience), file_digest)
                     if why is None and before is not None and staging.reuse(output.dest, out / output.dest):
                         records[output.dest] = before
                         output.context.clear()  # its views are not needed again: a large school's build holds less at once
