@@ -343,13 +343,14 @@ class SubmitNow:
 
 SUBMIT_NOW = SubmitNow()
 """Put in a stream of jobs to have `render_documents` submit what it holds at once, without waiting for a full window:
-a build yields it after the school's own documents when they are long (`EARLY_FROM`), so a year group's sheet starts
-rendering (and the workers start) while the pupils are still being planned."""
+a build yields it after the school's own documents when its workers fork warm, or when those documents are long
+(`EARLY_FROM`), so a year group's sheet starts rendering (and the workers start) while the pupils are still being planned."""
 
 EARLY_FROM = 20_000
 """Characters of HTML in the school's stale documents from which the build sends them before planning the pupils:
 about a second of WeasyPrint (a year's register at 1,500 pupils is 33,000 characters and took 1.5 s). Fewer wait and,
-with the pupils' few documents of an edit, render in this process (a worker costs about 0.8 CPU-s to start)."""
+with the pupils' few documents of an edit, render in this process. Used only where workers are spawned (not Linux:
+each costs about 0.8 CPU-s to start); a build whose workers fork warm sends any of the school's documents first."""
 
 
 def render_documents(executor: Executor, jobs: Iterable[PdfJob | SubmitNow], css: tuple[str, ...], resolve: Resolve,
