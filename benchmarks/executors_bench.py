@@ -8,9 +8,15 @@ startup included, median of `--runs`; `dask2_running` is the same Dask
 cluster timed from the moment it is up, as a build given `--dask-scheduler`
 meets one, and `dask2` includes starting it. The cluster's workers are
 started with `preload=["generator.output.warm"]` (WeasyPrint imported and a
-warm-up document rendered as each starts), as docs/scaling.md has a trust
-start its workers; the local pool's workers are forked from the warm fork
-server as a build's are. It also times `--trivial` one-line
+warm-up document rendered as each starts) and the settings in `CLUSTER`, as
+docs/scaling.md has a trust start its workers; the local pool's workers are
+forked from the warm fork server as a build's are.
+
+The runs are interleaved (every executor once, then every executor again),
+and each speed-up is the median of the runs' own ratios, each taken against
+the in-process time of the same round: this machine's speed drifts by 15 %
+within minutes, which timing each executor's runs together would read as a
+difference between executors. It also times `--trivial` one-line
 documents on each, to measure the per-task overhead of the executor itself
 ((wall − in-process wall) ÷ tasks). Outputs are compared byte for byte.
 """
@@ -76,9 +82,9 @@ def timed(kind: str, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial: list
     import dask
     from distributed import LocalCluster
 
-    # each worker imports generator.output.warm as it starts, and runs without Dask's sampling profiler (every 10 ms it
-    # walked the rendering thread's deep stack), as docs/scaling.md has a trust's workers started
-    with dask.config.set({"distributed.worker.profile.enabled": False}), \
+    # each worker imports generator.output.warm as it starts, with CLUSTER's settings, as docs/scaling.md has a trust's
+    # workers started
+    with dask.config.set(CLUSTER), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
                          preload=[WARM]) as cluster:
         if kind == "dask2_running":  # a build given --dask-scheduler connects to a cluster that is already up
@@ -99,6 +105,16 @@ def _run(executor: object, jobs: list[pdf.PdfJob], css: tuple[str, ...], trivial
 
 KINDS = ("inprocess", "pool2", "dask2", "dask2_running")
 
+CLUSTER = {
+    "distributed.worker.profile.enabled": False,  # the sampling profiler walked the rendering thread's deep stack every 10 ms
+    "distributed.admin.tick.interval": "1s",  # the event-loop watchdog's tick, every 20 ms by default
+    "distributed.worker.memory.monitor-interval": "1s",  # 100 ms by default
+    "distributed.admin.system-monitor.interval": "2s",  # 500 ms by default
+}
+"""The settings docs/scaling.md gives a trust's scheduler and workers (as DASK_DISTRIBUTED__… variables). Measured here, an
+idle LocalCluster of 2 used 0.71 CPU-s in the scheduler's process and 0.4 in each worker every 20 s with Dask's defaults
+(the profiler off), and 0.15 and 0.06 with these: CPU the workers' two cores otherwise lose to housekeeping."""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -114,21 +130,26 @@ def main() -> int:
     trivial = [pdf.PdfJob(f"t/{i:05d}.pdf", f"<p>{i}</p>") for i in range(args.trivial)]
     result: dict[str, object] = {"pupils": args.pupils, "documents": len(jobs), "runs": args.runs}
     reference: dict[str, bytes] = {}
-    for kind in args.kinds:
-        walls, small = [], []
-        for _ in range(args.runs):
+    walls: dict[str, list[float]] = {kind: [] for kind in args.kinds}
+    small: dict[str, list[float]] = {kind: [] for kind in args.kinds}
+    for run in range(args.runs):  # interleaved: each round times every executor, so a round's ratios share one stretch of time
+        for kind in args.kinds:
             wall, trivial_wall, out = timed(kind, jobs, css, trivial, css_files)
-            walls.append(wall)
-            small.append(trivial_wall)
+            walls[kind].append(wall)
+            small[kind].append(trivial_wall)
             if not reference:
                 reference = out
             assert out == reference, f"{kind} gave different bytes"
-        result[f"{kind}_s"] = round(statistics.median(walls), 2)
-        result[f"{kind}_trivial_s"] = round(statistics.median(small), 2)
-        print(json.dumps(result), file=sys.stderr, flush=True)
+            print(json.dumps({"run": run + 1, "kind": kind, "wall_s": round(wall, 2), "trivial_s": round(trivial_wall, 2)}),
+                  file=sys.stderr, flush=True)
+    for kind in args.kinds:
+        result[f"{kind}_s"] = round(statistics.median(walls[kind]), 2)
+        result[f"{kind}_trivial_s"] = round(statistics.median(small[kind]), 2)
     for kind in (k for k in args.kinds if k != "inprocess"):
         if "inprocess" in args.kinds:
-            result[f"{kind}_speedup"] = round(result["inprocess_s"] / result[f"{kind}_s"], 2)  # type: ignore[operator]
+            ratios = [base / wall for base, wall in zip(walls["inprocess"], walls[kind])]
+            result[f"{kind}_speedups"] = [round(r, 2) for r in ratios]  # each round's in-process time ÷ this executor's
+            result[f"{kind}_speedup"] = round(statistics.median(ratios), 2)
         # trivial tasks on a warm executor: worker-milliseconds per task (wall × workers ÷ tasks); the excess over
         # in-process is the executor's own cost per task (pickling, queueing, the scheduler's round trip)
         result[f"{kind}_ms_per_trivial_task"] = round(1000 * 2 * result[f"{kind}_trivial_s"] / args.trivial, 1)  # type: ignore[operator]
