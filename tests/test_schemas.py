@@ -60,3 +60,41 @@ def test_short_forms_are_accepted_and_typos_are_not() -> None:
     assert list(validator.iter_errors(good)) == []
     assert [e.validator for e in validator.iter_errors(base | {"targts": {}})] == ["additionalProperties"]
     assert list(validator.iter_errors(base | {"year": "eight"}))
+
+
+def _models(cls: type) -> list[type]:
+    return [cls, *(m for sub in cls.__subclasses__() for m in _models(sub))]
+
+
+def test_the_records_repr_is_pydantics_own() -> None:
+    """`Strict.__repr__` is a faster copy of pydantic's (a view's digest is its repr, and a changed repr would rebuild every output)."""
+    from pydantic import BaseModel
+
+    from generator.sources.inputs import load_school
+    from generator.sources.schema import Strict
+
+    for model in _models(Strict):  # what the copy leaves out must not exist
+        assert not model.__pydantic_computed_fields__, model
+        assert all(field.repr for field in model.model_fields.values()), model
+        assert model.model_config.get("extra") == "forbid", model
+    seen = 0
+
+    def check(value: Any) -> None:
+        nonlocal seen
+        if isinstance(value, Strict):
+            assert repr(value) == BaseModel.__repr__(value)
+            seen += 1
+            for item in value.__dict__.values():
+                check(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                check(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                check(item)
+
+    for root in [REPO, *sorted(p for p in (REPO / "examples").iterdir() if (p / "site.yaml").is_file())]:
+        checked = load_school(root)
+        check([checked.site, *checked.pupils.values()])
+        check([meta for meta, *_rest in (*checked.policies.values(), *checked.letters.values())])
+    assert seen > 1000  # nested models (meetings, targets, contacts…) of every shipped pupil
