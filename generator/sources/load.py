@@ -23,10 +23,10 @@ MAX_BYTES = 2_000_000
 """A pupil file is a few kilobytes; anything this large is a mistake (or an attack)."""
 
 MAX_DEPTH = 24
-"""No record needs deeper nesting; a deeper one would only exhaust the stack."""
+"""No record needs deeper nesting; anything deeper is reported at its first too-deep value and not read further."""
 
 _ABORT_DEPTH = 100
-"""Nesting at which reading stops at once: libyaml's composer recurses in C and would crash the process."""
+"""Nesting at which reading stops at once, with that one problem: a file nested this deep is not a record at all."""
 
 MAX_NODES = 100_000
 """A pupil file holds a few hundred values; this many is a mistake (or an attack) and would take minutes."""
@@ -42,7 +42,7 @@ _LINE_SEPARATOR = re.compile(r"[\u2028\u2029]")
 
 KeyPath = tuple[str | int, ...]
 
-try:  # libyaml is much faster; both give the same nodes and marks.
+try:  # libyaml is much faster; both give the same events and marks.
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
@@ -143,9 +143,10 @@ def parse_yaml(text: str, rel_path: str, line_offset: int = 0) -> Located:
         raise InvalidInput([_diag(rel_path, line, column, "file.control",
                                   f"the file holds an invisible {_codepoint(separator.group())}, often pasted from a web page "
                                   "or word processor; delete it or retype the line")])
+    located = Located(rel_path, None)
+    builder = _Builder(located, text, line_offset)
     try:
-        _measure(text, rel_path, line_offset)
-        node = yaml.compose(text, Loader=_Loader)
+        located.data = builder.document()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
@@ -159,16 +160,6 @@ def parse_yaml(text: str, rel_path: str, line_offset: int = 0) -> Located:
         column = position - (before.rfind("\n") + 1) + 1
         raise InvalidInput([_diag(rel_path, line, column, "yaml.syntax",
                                   "the file holds a control character YAML cannot read; delete it or retype the line")])
-    except RecursionError:  # the pure-Python composer recurses; _measure should have stopped this first
-        raise InvalidInput([_too_deep(rel_path, 1 + line_offset, 1)])
-    located = Located(rel_path, None)
-    if node is None:
-        return located
-    builder = _Builder(located, line_offset)
-    try:
-        located.data = builder.build(node, (), 0)
-    except RecursionError:  # pragma: no cover - the depth limits make this unreachable
-        raise InvalidInput([_too_deep(rel_path, 1 + line_offset, 1)])
     if builder.problems:
         raise InvalidInput(builder.problems)
     return located
@@ -192,39 +183,7 @@ def parse_text(text: str, rel_path: str) -> Located:
     return parse_yaml(text, rel_path)
 
 
-def _measure(text: str, rel_path: str, line_offset: int) -> None:
-    """Walk the parser's events (no recursion) and stop before composing anything too deep or too big.
-
-    Nesting just past `MAX_DEPTH` is left to the builder, which reports it
-    together with any other problem in the file; nesting past `_ABORT_DEPTH`
-    is reported here, at the first node deeper than `MAX_DEPTH`, because
-    libyaml's composer would overflow the C stack on it.
-    """
-    depth = nodes = 0
-    first_too_deep: yaml.Mark | yaml._yaml.Mark | None = None  # CSafeLoader's events carry libyaml's Mark
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
-            nodes += 1
-            if nodes > MAX_NODES:
-                mark = event.start_mark
-                assert mark is not None  # the parser marks every event
-                raise InvalidInput([_diag(rel_path, mark.line + 1 + line_offset, mark.column + 1, "yaml.too_big",
-                                          f"the file holds more than {MAX_NODES:,} values; a record is never this large — "
-                                          "is this the right file?")])
-        if isinstance(event, yaml.CollectionStartEvent):
-            if depth > MAX_DEPTH and first_too_deep is None:
-                first_too_deep = event.start_mark
-            depth += 1
-            if depth > _ABORT_DEPTH:
-                assert first_too_deep is not None
-                raise InvalidInput([_too_deep(rel_path, first_too_deep.line + 1 + line_offset, first_too_deep.column + 1)])
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
-def _too_deep(path: str, line: int, column: int) -> Diagnostic:
-    return _diag(path, line, column, "yaml.too_deep",
-                 f"nested more than {MAX_DEPTH} levels deep; records are never this deep — check the indentation")
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; records are never this deep — check the indentation"
 
 
 def load_markdown(abs_path: Path, rel_path: str) -> MarkdownSource:
@@ -258,17 +217,85 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _CONSTRUCT = {tag: yaml.constructor.SafeConstructor.yaml_constructors[tag] for tag in _SCALAR_TAGS}
 
 
-class _Builder:
-    """Turns a composed node tree into plain values, recording positions and refusing what YAML allows but records must not use."""
+_MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
-    def __init__(self, located: Located, line_offset: int) -> None:
+
+class _Builder:
+    """Reads the parser's events once, straight into plain values, recording positions and refusing what YAML allows
+    but records must not use.
+
+    Nothing is composed into nodes first: libyaml's composer recurses in C
+    (100,000 '[' crashed the process) and the pure-Python one in Python, so
+    reading events is the one pass that is safe at any depth. A value nested
+    deeper than `MAX_DEPTH` is reported and its events are passed over without
+    recursing; more than `MAX_NODES` values, or nesting past `_ABORT_DEPTH`,
+    stop reading at once. An alias is reported where its anchor's value
+    starts, as the composer would place it, and is never expanded; an
+    undefined alias, a duplicate anchor and a second document are syntax
+    errors worded as the composer words them, raised once the whole stream
+    has been read (a parser error anywhere comes first, as when the stream
+    was parsed before it was composed).
+    """
+
+    def __init__(self, located: Located, text: str, line_offset: int) -> None:
         self.located = located
         self.line_offset = line_offset
         self.problems: list[Diagnostic] = []
-        self.seen: set[int] = set()
+        self.parser = _Loader(text)
+        self.nodes = 0
+        self.anchors: dict[str, Any] = {}
+        """Anchor name → the start mark of the value it names."""
+        self.composer_error: yaml.composer.ComposerError | None = None
+        self.first_too_deep: Any = None
+        """The start mark of the first collection nested deeper than `MAX_DEPTH`: where an aborted read is reported."""
 
-    def pos(self, node: yaml.Node) -> Position:
-        mark = node.start_mark
+    def document(self) -> Any:
+        """The one document's value (None for an empty stream), or raises the parser's or composer's `YAMLError`."""
+        try:
+            self.parser.get_event()  # StreamStart
+            if isinstance(self.parser.peek_event(), yaml.StreamEndEvent):
+                return None
+            start = self.parser.get_event()  # DocumentStart
+            value = self.value(self.next(), (), 0)
+            self.parser.get_event()  # DocumentEnd
+            event = self.parser.get_event()
+            if not isinstance(event, yaml.StreamEndEvent):
+                self.defer(yaml.composer.ComposerError("expected a single document in the stream", start.start_mark,
+                                                       "but found another document", event.start_mark))
+                depth = 0
+                while not isinstance(event := self.next(), yaml.StreamEndEvent):  # the rest is read for its limits and syntax
+                    if isinstance(event, yaml.CollectionStartEvent):
+                        self.opened(event, depth)
+                        depth += 1
+                    elif isinstance(event, yaml.CollectionEndEvent):
+                        depth -= 1
+            if self.composer_error is not None:
+                raise self.composer_error
+            return value
+        finally:
+            self.parser.dispose()
+
+    def next(self) -> Any:
+        event = self.parser.get_event()
+        if isinstance(event, _NODE_EVENTS):
+            mark: Any = event.start_mark  # libyaml's own Mark type, which the stubs do not accept where PyYAML's is expected
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise InvalidInput([_diag(self.located.path, mark.line + 1 + self.line_offset, mark.column + 1, "yaml.too_big",
+                                          f"the file holds more than {MAX_NODES:,} values; a record is never this large — "
+                                          "is this the right file?")])
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None and not isinstance(event, yaml.AliasEvent):
+                if anchor in self.anchors:
+                    self.defer(yaml.composer.ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor],
+                                                           "second occurrence", mark))
+                else:
+                    self.anchors[anchor] = mark
+        return event
+
+    def pos(self, mark: Any) -> Position:
         line, column = mark.line + 1 + self.line_offset, mark.column + 1
         position = _POSITIONS.get((line, column))
         if position is None:
@@ -277,75 +304,139 @@ class _Builder:
                 _POSITIONS[line, column] = position
         return position
 
-    def problem(self, node: yaml.Node, code: str, message: str) -> None:
-        position = self.pos(node)
-        self.problems.append(Diagnostic(self.located.path, position, code, message))
+    def problem(self, mark: Any, code: str, message: str) -> None:
+        self.problems.append(Diagnostic(self.located.path, self.pos(mark), code, message))
 
-    def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
-        self.located.positions[path] = self.pos(node)
-        if id(node) in self.seen:
-            self.problem(node, "yaml.alias", "anchors and aliases ('&name', '*name') are not allowed; write the value out in full")
+    def defer(self, error: yaml.composer.ComposerError) -> None:
+        """Keep the first composer error, raised when the stream has been read (see the class docstring)."""
+        if self.composer_error is None:
+            self.composer_error = error
+
+    def opened(self, event: Any, depth: int) -> None:
+        """A collection starts `depth` levels down: note the first too deep, and stop reading at `_ABORT_DEPTH`."""
+        if depth > MAX_DEPTH and self.first_too_deep is None:
+            self.first_too_deep = event.start_mark
+        if depth >= _ABORT_DEPTH:
+            mark = self.first_too_deep
+            raise InvalidInput([_diag(self.located.path, mark.line + 1 + self.line_offset, mark.column + 1, "yaml.too_deep", _TOO_DEEP)])
+
+    def skip(self, event: Any, depth: int) -> None:
+        """Pass over the value `event` starts `depth` levels down (its events up to the matching end), without recursing."""
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return
+        self.opened(event, depth)
+        open_ = 1
+        while open_:
+            event = self.next()
+            if isinstance(event, yaml.CollectionStartEvent):
+                self.opened(event, depth + open_)
+                open_ += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                open_ -= 1
+
+    def alias(self, event: Any) -> Any:
+        """Report an alias where its anchor's value starts (the composer's node for it); returns that mark."""
+        mark = self.anchors.get(event.anchor)
+        if mark is None:
+            self.defer(yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark))
+            return event.start_mark
+        self.problem(mark, "yaml.alias", "anchors and aliases ('&name', '*name') are not allowed; write the value out in full")
+        return mark
+
+    def value(self, event: Any, path: KeyPath, depth: int) -> Any:
+        if isinstance(event, yaml.AliasEvent):
+            self.located.positions[path] = self.pos(self.alias(event))
             return None
-        self.seen.add(id(node))
+        self.located.positions[path] = self.pos(event.start_mark)
         if depth > MAX_DEPTH:
-            self.problem(node, "yaml.too_deep", f"nested more than {MAX_DEPTH} levels deep; records are never this deep — check the indentation")
+            self.problem(event.start_mark, "yaml.too_deep", _TOO_DEEP)
+            self.skip(event, depth)
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
-                self.problem(node, "yaml.tag", f"the tag '{node.tag}' is not allowed; remove it")
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self.scalar(node)
+        if isinstance(event, yaml.MappingStartEvent):
+            return self.mapping(event, path, depth)
+        if isinstance(event, yaml.SequenceStartEvent):
+            if event.tag not in (None, "!", _SEQ):
+                self.problem(event.start_mark, "yaml.tag", f"the tag '{event.tag}' is not allowed; remove it")
+            items: list[Any] = []
+            while not isinstance(item := self.next(), yaml.SequenceEndEvent):
+                items.append(self.value(item, path + (len(items),), depth + 1))
+            return items
+        return self.scalar(event)
 
-    def mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
-        if node.tag not in ("tag:yaml.org,2002:map",):
-            self.problem(node, "yaml.tag", f"the tag '{node.tag}' is not allowed; remove it")
+    def mapping(self, event: Any, path: KeyPath, depth: int) -> dict[str, Any]:
+        if event.tag not in (None, "!", _MAP):
+            self.problem(event.start_mark, "yaml.tag", f"the tag '{event.tag}' is not allowed; remove it")
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problem(key_node, "yaml.key", "a key must be a plain word such as 'first_name'")
+        while not isinstance(key_event := self.next(), yaml.MappingEndEvent):
+            key = self.key(key_event, path, depth + 1, result)
+            value_event = self.next()
+            if key is None:
+                self.skip(value_event, depth + 1)
                 continue
-            if key_node.value == "<<" or key_node.tag == "tag:yaml.org,2002:merge":
-                self.problem(key_node, "yaml.merge", "merge keys ('<<') are not allowed; write the fields out in full")
-                continue
-            if key_node.tag not in _SCALAR_TAGS:
-                self.problem(key_node, "yaml.tag", f"the tag '{key_node.tag}' is not allowed; remove it")
-                continue
-            key = str(key_node.value)  # keys are names: "on", "no" and "2026" stay words, never booleans or numbers
-            if not self.printable(key_node, key):
-                continue
-            if key in result:
-                first = self.located.key_positions[path + (key,)]
-                self.problem(key_node, "yaml.duplicate_key",
-                             f"'{key}' is written twice in the same block (first at line {first.line}); keep one")
-                continue
-            self.located.key_positions[path + (key,)] = self.pos(key_node)
-            result[key] = self.build(value_node, path + (key,), depth + 1)
+            self.located.key_positions[path + (key,)] = self.pos(key_event.start_mark)
+            result[key] = self.value(value_event, path + (key,), depth + 1)
         return result
 
-    def printable(self, node: yaml.Node, text: str) -> bool:
+    def key(self, event: Any, path: KeyPath, depth: int, result: dict[str, Any]) -> str | None:
+        """The key `event` names (`depth` levels down), or None (reported) when it is not one a record may use; its own
+        events are read."""
+        if isinstance(event, yaml.AliasEvent):
+            self.alias(event)
+            return None
+        if not isinstance(event, yaml.ScalarEvent):
+            self.problem(event.start_mark, "yaml.key", "a key must be a plain word such as 'first_name'")
+            self.skip(event, depth)
+            return None
+        tag = self.tag(event)
+        if event.value == "<<" or tag == _MERGE:
+            self.problem(event.start_mark, "yaml.merge", "merge keys ('<<') are not allowed; write the fields out in full")
+            return None
+        if tag not in _SCALAR_TAGS:
+            self.problem(event.start_mark, "yaml.tag", f"the tag '{tag}' is not allowed; remove it")
+            return None
+        key = str(event.value)  # keys are names: "on", "no" and "2026" stay words, never booleans or numbers
+        if not self.printable(event, key):
+            return None
+        if key in result:
+            first = self.located.key_positions[path + (key,)]
+            self.problem(event.start_mark, "yaml.duplicate_key",
+                         f"'{key}' is written twice in the same block (first at line {first.line}); keep one")
+            return None
+        return key
+
+    def tag(self, event: Any) -> str:
+        """A scalar's tag as the composer resolves it: an explicit one as written, a plain scalar's from its text."""
+        if event.tag is None or event.tag == "!":
+            return str(self.parser.resolve(yaml.ScalarNode, event.value, event.implicit))
+        return str(event.tag)
+
+    def printable(self, event: Any, text: str) -> bool:
         """A quoted escape ("\\0", "\\e", "\\x07") can put a control character in a value; it would end up in HTML, PDFs and messages."""
         bad = _VALUE_CONTROL.search(text)
         if bad:
-            self.problem(node, "value.control", f"the text holds the control character {_codepoint(bad.group())}, "
+            self.problem(event.start_mark, "value.control", f"the text holds the control character {_codepoint(bad.group())}, "
                          "which is not text (a quoted escape such as \"\\0\" or \"\\e\" writes one); remove it")
         return bad is None
 
-    def scalar(self, node: yaml.Node) -> Any:
-        if node.tag not in _SCALAR_TAGS:
-            self.problem(node, "yaml.tag", f"the tag '{node.tag}' is not allowed; remove it")
+    def scalar(self, event: Any) -> Any:
+        tag = self.tag(event)
+        if tag == _STR:
+            value: Any = event.value  # what the str constructor returns
+        elif tag not in _SCALAR_TAGS:
+            self.problem(event.start_mark, "yaml.tag", f"the tag '{tag}' is not allowed; remove it")
             return None
-        try:
-            value = _CONSTRUCT[node.tag](_CONSTRUCTOR, node)  # as construct_object would (a scalar has no children)
-        except (ValueError, OverflowError, yaml.constructor.ConstructorError):
-            if node.tag == "tag:yaml.org,2002:timestamp":
-                self.problem(node, "value.date", f"'{node.value}' is not a real date; expected YYYY-MM-DD, e.g. 2026-09-14")
-            else:
-                shown = node.value if len(node.value) <= 40 else node.value[:37] + "…"
-                self.problem(node, "value.scalar", f"cannot read '{shown}'; quote it if it is text")
-            return None
-        if isinstance(value, str) and not self.printable(node, value):
+        else:
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            try:
+                value = _CONSTRUCT[tag](_CONSTRUCTOR, node)  # as construct_object would (a scalar has no children)
+            except (ValueError, OverflowError, yaml.constructor.ConstructorError):
+                if tag == "tag:yaml.org,2002:timestamp":
+                    self.problem(event.start_mark, "value.date", f"'{event.value}' is not a real date; expected YYYY-MM-DD, e.g. 2026-09-14")
+                else:
+                    shown = event.value if len(event.value) <= 40 else event.value[:37] + "…"
+                    self.problem(event.start_mark, "value.scalar", f"cannot read '{shown}'; quote it if it is text")
+                return None
+        if isinstance(value, str) and not self.printable(event, value):
             return None
         if isinstance(value, dt.datetime):
             return value.date() if (value.hour, value.minute, value.second) == (0, 0, 0) else value
