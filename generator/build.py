@@ -145,70 +145,69 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
     """`build` once it knows something changed."""
     fingerprint = dict(state.fingerprint)  # the manifest's copy gets what this build embedded
     warm = executors.start_local_workers(workers, dask_scheduler)  # warms up on the other core meanwhile: an edit's long sheet starts sooner
-    with Staging(out) as staging:  # the lock first: the new tree's folders are made in another process while the school is read
+    parsed = RecordCache.read(out / STATE_DIR / RECORDS, artifacts.code_version()) if cache is None else cache
+    parsed.hits = 0
+    started_history = time.monotonic()
+    repo = history.read_history(root, ["pupils", "content/policies"])
+    versions_read = memo.history_memo if memo is not None else HistoryMemo.read(out / STATE_DIR / HISTORY, artifacts.code_version())
+    checked = check(root, repo, parsed, versions_read)
+    templates = template_set(root)  # the school's templates/ over ours, file by file; links and outside files refused
+    tokens = _tokens(parsed)
+    school = derive(root, checked, as_of, memo, tokens)
+    for found in warnings.warnings(checked, school.as_of):
+        report(found.format())
+    checked.docs.clear()  # where each value was written, for located messages: none are made after this (a fifth of the peak at 5,000 pupils)
+    for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
+        report(f"warning: {warning}")
+    policies = tuple(
+        views.policy(slug, meta, body, school.as_of,
+                     policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body, checked.site.policy_history))
+        for slug, (meta, body, _line) in sorted(checked.policies.items()))
+    trails, staff = _trails_and_staff_site(repo, school, versions_read)
+    report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
+    governors = views.governors_site(school, policies)
+    compiled_letters = letters.compile_letters(checked.letters)
+    keys = _pupil_keys(school, tokens, trails, checked)
+    envs = {audience: artifacts.record_templates(env) for audience, env in environments(templates).items()}
+    css = tuple(p.read_text("utf-8") for p in (templates.find("shared/print.css"),))
+    assets = web_assets(templates, checked.site)
+    report(f"{len(checked.pupils)} pupils ({parsed.hits} unchanged), {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
+           f"judged as of {school.now:%Y-%m-%d %H:%M}")
+    started = time.monotonic()
+
+    code = artifacts.code_version()
+
+    def resolve(url: str) -> bytes | None:
+        try:
+            return pdf.resolve_url(root, url).read_bytes()
+        except (ValueError, OSError):
+            return None
+
+    css_files = pdf.css_bundle(css, resolve)
+    renderers = {"html": code, "pdf": code + pdf.renderer_version(css, css_files)}
+    views_ = artifacts.ViewDigests()
+    template_digests = artifacts.TemplateDigests(envs)
+    digest_for: dict[str, Callable[[str], str]] = {}
+
+    def template_digest(audience: str) -> Callable[[str], str]:
+        """One audience's template-digest function, made once: every output compared asks for it."""
+        if audience not in digest_for:
+            digest_for[audience] = functools.partial(template_digests.digest, audience)
+        return digest_for[audience]
+    file_digests: dict[str, str] = {}
+
+    def file_digest(url: str) -> str:
+        if url not in file_digests:
+            try:
+                file_digests[url] = artifacts.file_digest(pdf.resolve_url(root, url))
+            except ValueError:
+                file_digests[url] = artifacts.ABSENT
+        return file_digests[url]
+
+    with Staging(out) as staging:
         previous = state.previous
         if fingerprints.manifest_file(out) != state.manifest_file:  # again under the lock: another build may have swapped in meanwhile
             previous = artifacts.read_manifest(out / STATE_DIR)
-        staging.prepare(d.rpartition("/")[0] for d in previous.artifacts)
-        parsed = RecordCache.read(out / STATE_DIR / RECORDS, artifacts.code_version()) if cache is None else cache
-        parsed.hits = 0
-        started_history = time.monotonic()
-        repo = history.read_history(root, ["pupils", "content/policies"])
-        versions_read = memo.history_memo if memo is not None else HistoryMemo.read(out / STATE_DIR / HISTORY, artifacts.code_version())
-        checked = check(root, repo, parsed, versions_read)
-        templates = template_set(root)  # the school's templates/ over ours, file by file; links and outside files refused
-        tokens = _tokens(parsed)
-        school = derive(root, checked, as_of, memo, tokens)
-        for found in warnings.warnings(checked, school.as_of):
-            report(found.format())
-        checked.docs.clear()  # where each value was written, for located messages: none are made after this (a fifth of the peak at 5,000 pupils)
-        for warning in (*repo.warnings, *([f"git: {repo.detail}"] if repo.detail else [])):
-            report(f"warning: {warning}")
-        policies = tuple(
-            views.policy(slug, meta, body, school.as_of,
-                         policy_trail(repo, f"content/policies/{slug}.md", meta.approved_on, body, checked.site.policy_history))
-            for slug, (meta, body, _line) in sorted(checked.policies.items()))
-        trails, staff = _trails_and_staff_site(repo, school, versions_read)
-        report(f"history ({repo.status}, {len(repo.commits)} commits) read in {time.monotonic() - started_history:.1f}s")
-        governors = views.governors_site(school, policies)
-        compiled_letters = letters.compile_letters(checked.letters)
-        keys = _pupil_keys(school, tokens, trails, checked)
-        envs = {audience: artifacts.record_templates(env) for audience, env in environments(templates).items()}
-        css = tuple(p.read_text("utf-8") for p in (templates.find("shared/print.css"),))
-        assets = web_assets(templates, checked.site)
-        report(f"{len(checked.pupils)} pupils ({parsed.hits} unchanged), {len(policies)} policies checked in {time.monotonic() - started:.1f}s; "
-               f"judged as of {school.now:%Y-%m-%d %H:%M}")
-        started = time.monotonic()
-
-        code = artifacts.code_version()
-
-        def resolve(url: str) -> bytes | None:
-            try:
-                return pdf.resolve_url(root, url).read_bytes()
-            except (ValueError, OSError):
-                return None
-
-        css_files = pdf.css_bundle(css, resolve)
-        renderers = {"html": code, "pdf": code + pdf.renderer_version(css, css_files)}
-        views_ = artifacts.ViewDigests()
-        template_digests = artifacts.TemplateDigests(envs)
-        digest_for: dict[str, Callable[[str], str]] = {}
-
-        def template_digest(audience: str) -> Callable[[str], str]:
-            """One audience's template-digest function, made once: every output compared asks for it."""
-            if audience not in digest_for:
-                digest_for[audience] = functools.partial(template_digests.digest, audience)
-            return digest_for[audience]
-        file_digests: dict[str, str] = {}
-
-        def file_digest(url: str) -> str:
-            if url not in file_digests:
-                try:
-                    file_digests[url] = artifacts.file_digest(pdf.resolve_url(root, url))
-                except ValueError:
-                    file_digests[url] = artifacts.ABSENT
-            return file_digests[url]
-
         records: dict[str, artifacts.Record] = {}
         units: dict[str, dict[str, Any]] = {}
         carried_pages: list[str] = []

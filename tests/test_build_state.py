@@ -69,37 +69,3 @@ def test_an_up_to_date_output_is_answered_without_importing_the_pipeline(tiny: P
               "print(code, *(name in sys.modules for name in ('generator.build', 'generator.views', 'weasyprint')))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.split() == ["0", "False", "False", "False"], done.stdout + done.stderr
-
-
-def test_the_previous_outputs_folders_are_made_by_another_process_and_unused_ones_removed(tmp_path: Path,
-                                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """`Staging.prepare` makes the folders an edit will carry files into while the build reads the school; a folder
-    no output used is removed before the swap, and paths that would leave the tree are passed over."""
-    from generator.output import write
-
-    out = tmp_path / "out"
-    staging = write.Staging(out)
-    staging.prepare(["staff/pupils/p01", "staff/pupils/p02", "families/p02/letters", "../outside", "/abs", "a/../b", ""])
-
-    def no_mkdir(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("made in this process")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(write.os, "mkdir", no_mkdir)
-        staging.write("staff/pupils/p01/index.html", b"p01")
-        staging.write("families/p02/letters/start.pdf", b"letter")
-    staging.commit()
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
-        "families", "families/p02", "families/p02/letters", "families/p02/letters/start.pdf",
-        "staff", "staff/pupils", "staff/pupils/p01", "staff/pupils/p01/index.html"]
-    assert not (tmp_path / "outside").exists() and not (tmp_path / "b").exists()
-
-
-def test_a_build_stopped_while_its_folders_are_made_leaves_no_staging_tree(tmp_path: Path) -> None:
-    from generator.output import write
-
-    out = tmp_path / "out"
-    staging = write.Staging(out)
-    staging.prepare(f"staff/pupils/p{i:05d}" for i in range(3000))
-    staging.abort()
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == []

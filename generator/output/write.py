@@ -20,7 +20,6 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +48,6 @@ class Staging:
         self.written: set[str] = set()
         self._folders: set[str] = set()
         """Folders already made inside the staging tree (a build carries thousands of files into a few thousand folders)."""
-        self._preparing: tuple[subprocess.Popen[bytes], list[str]] | None = None
-        self._premade: set[str] = set()
-        """Folders `prepare` made: any that no output used is removed again before the swap."""
         try:
             recover(out)
             _check_replaceable(out)
@@ -61,59 +57,6 @@ class Staging:
         except BaseException:
             self.close()
             raise
-
-    def prepare(self, folders: Iterable[str]) -> None:
-        """Start making `folders` (relative, each checked) in the staging tree in another process, while this one reads and judges.
-
-        The folders of the previous output: an edit carries almost every file
-        into the same few thousand folders, and each mkdir cost 0.05–0.8 ms
-        here (more as a folder fills), 0.2–0.5 s an edit at 1,500 pupils, all
-        waiting on the disk. A thread would not do: it would wait for the
-        interpreter after every call while this process computes. Only where
-        `mkdir -p` and `xargs` exist (POSIX); elsewhere each folder is made
-        when it is first needed, as always. The first write waits for it.
-        """
-        wanted = sorted({f for f in folders if _is_safe_rel(f)})  # a damaged manifest's odd path is passed over: made when needed
-        mkdir, xargs = shutil.which("mkdir"), shutil.which("xargs")
-        if not wanted or mkdir is None or xargs is None or os.name != "posix":
-            return
-        with tempfile.TemporaryFile() as names:  # on stdin, not argv: a trust's tens of thousands of folders exceed ARG_MAX
-            names.write(b"\0".join(os.fsencode(f) for f in wanted))
-            names.seek(0)
-            process = subprocess.Popen([xargs, "-0", mkdir, "-p", "--"], cwd=self.path, stdin=names,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self._preparing = (process, wanted)
-
-    def _prepared(self) -> None:
-        """Wait for `prepare`'s process; the folders count as made only if it made every one (else each is made when needed)."""
-        if self._preparing is None:
-            return
-        process, wanted = self._preparing
-        self._preparing = None
-        self._premade.update(wanted)  # those it made before failing, if it failed, are tidied away too when unused
-        if process.wait() == 0:
-            self._folders.update(wanted)
-
-    def _stop_preparing(self) -> None:
-        if self._preparing is not None:
-            process = self._preparing[0]
-            self._preparing = None
-            process.kill()
-            process.wait()
-
-    def _unused_premade(self) -> None:
-        """Remove the folders `prepare` made that no output went into (a pupil who left): deepest first, only if empty."""
-        if not self._premade:
-            return
-        used: set[str] = set()
-        for rel in self.written:
-            folder = rel.rpartition("/")[0]
-            while folder and folder not in used:
-                used.add(folder)
-                folder = folder.rpartition("/")[0]
-        for folder in sorted(self._premade - used, key=lambda f: f.count("/"), reverse=True):
-            with contextlib.suppress(OSError):  # not empty: something went into it after all
-                os.rmdir(os.path.join(self.path, folder))
 
     def write(self, rel: str, data: bytes) -> None:
         """Write one output file; writing the same path twice is a bug in the plan, so it is refused."""
@@ -140,8 +83,6 @@ class Staging:
         return True
 
     def _folder(self, rel: str) -> None:
-        if self._preparing is not None:
-            self._prepared()
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._folders:
             self._make(parent)
@@ -174,8 +115,6 @@ class Staging:
 
     def commit(self) -> None:
         """Swap the staging tree in for the output; the old tree is then put aside as trash and deleted without waiting for it."""
-        self._prepared()
-        self._unused_premade()
         os.sync()  # the new tree is on disk before it replaces the old one
         if self.out.is_dir():
             keep_mode_and_group(self.out, self.path)
@@ -193,7 +132,6 @@ class Staging:
         self.close()
 
     def abort(self) -> None:
-        self._stop_preparing()  # before the tree is removed, so nothing is made in it meanwhile
         shutil.rmtree(self.path, ignore_errors=True)
         self.close()
 
@@ -311,13 +249,9 @@ def _check_replaceable(out: Path) -> None:
 
 def _check_rel(rel: str) -> None:
     """An output path stays inside the output: relative, '/'-separated, no '..'."""
-    if not _is_safe_rel(rel):
+    parts = rel.split("/")
+    if rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"not a safe output path: {rel!r}")
-
-
-def _is_safe_rel(rel: str) -> bool:
-    return bool(rel) and not rel.startswith("/") and "\\" not in rel and "\0" not in rel and \
-        not any(part in ("", ".", "..") for part in rel.split("/"))
 
 
 def lock_path(out: Path) -> Path:
