@@ -69,7 +69,12 @@ def _step(root: Path, out: Path, tmp: Path, as_of: dt.date = DAY) -> list[str]:
             del tree[name]
     assert sorted(kept) == sorted(fresh)
     assert [p for p in kept if kept[p] != fresh[p]] == []
+    assert _folders(out) == _folders(cold)  # no folder left empty (a leaver's), none missing
     return said
+
+
+def _folders(tree: Path) -> list[str]:
+    return sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_dir())
 
 
 def _carried(said: list[str]) -> int:
