@@ -274,7 +274,7 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
             """
             nonlocal planned_pdfs, pending, to_render, rendering_s, made
             refuse_duplicates((o.dest for o in planned), claimed)  # planned or carried over, one output a path
-            stale_pages: list[Output] = []
+            stale: list[Output] = []
             with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
                 for output in planned:
                     if output.kind == "html":
@@ -295,20 +295,19 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
                             records[output.dest] = artifacts.Record(artifacts.PENDING, artifacts.PENDING)
                         continue
                     records[output.dest] = artifacts.Record(view, renderers[output.kind])
-                    to_render += 1
+                    stale.append(output)
                     if explain is not None:
                         explain(f"{output.dest}: {why or 'its previous file is missing'}")
-                    if output.kind != "pdf":
-                        stale_pages.append(output)
-                        continue
+            to_render += len(stale)
+            for output in stale:
+                if output.kind == "pdf":
                     rendering = time.monotonic()
                     job = pdf.PdfJob(output.dest, render_recorded(output), tuple(sorted(previous.artifacts[output.dest].files))
                                      if output.dest in previous.artifacts else ())
                     rendering_s += time.monotonic() - rendering
                     made += 1
-                    yield job  # as soon as it is known stale: the outputs after it are compared while a worker renders it
-            for output in stale_pages:
-                if pages_later:
+                    yield job
+                elif pages_later:
                     school_pages.append(output)
                 else:
                     write_page(output)
@@ -328,13 +327,10 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
             """
             with paused():
                 planned = plan_school(school, staff, governors, audits.protect)
-            planned.sort(key=lambda output: output.kind != "pdf")  # documents first (stable): compared, then sent, before the pages
             school_chars = 0
             for job in settle(planned, pages_later=True):
                 school_chars += job.chars
                 yield job
-                if warm:
-                    yield pdf.SUBMIT_NOW  # each to a worker at once (a year's progress sheet takes 1.6 s): it forks in milliseconds
             if school_chars >= (1 if warm else pdf.EARLY_FROM):
                 yield pdf.SUBMIT_NOW
             del planned
