@@ -170,8 +170,9 @@ def parse_text(text: str, rel_path: str) -> Located:
 
     Size, control characters, nesting, number of values, aliases, tags and
     duplicate keys are refused exactly as for the current file, so an old
-    version cannot do what a current one may not (a 150,000-deep version
-    would otherwise crash libyaml's composer). Raises `InvalidInput`.
+    version cannot do what a current one may not (a 150,000-deep version once
+    crashed the process, when files were composed by libyaml). Raises
+    `InvalidInput`.
     """
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise InvalidInput([_diag(rel_path, 1, 1, "file.too_large", f"more than {MAX_BYTES:,} bytes")])

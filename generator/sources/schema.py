@@ -65,7 +65,7 @@ class Strict(BaseModel):
         pupil's record is inside two views: pydantic's repr was about half of
         digesting a school. It names every field in order, as pydantic's does
         for a model with no extra keys (forbidden here), no computed fields and
-        no field hidden from the repr (tests/test_schema.py checks the two agree).
+        no field hidden from the repr (tests/test_schemas.py checks the two agree).
         """
         return f"{type(self).__name__}({', '.join([f'{k}={v!r}' for k, v in self.__dict__.items()])})"
 
