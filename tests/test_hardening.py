@@ -271,3 +271,18 @@ def test_mutated_records_through_the_command(scratch: Path, change: tuple[str, s
     finally:
         (scratch / rel).write_text(SOURCES[rel], encoding="utf-8")
 
+
+
+def test_aliases_are_reported_where_their_anchor_is_and_never_expanded() -> None:
+    """An alias anywhere, a key included, is refused at its anchor's value; an undefined one is named; a syntax error later
+    in the file still comes first (the stream is read whole before a composer's error is raised)."""
+    def problems(text: str) -> list[str]:
+        with pytest.raises(InvalidInput) as caught:
+            load.parse_yaml(text, "pupils/x.yaml")
+        return [d.format() for d in caught.value.diagnostics]
+
+    alias = "anchors and aliases ('&name', '*name') are not allowed; write the value out in full [yaml.alias]"
+    assert problems("a: &k [1, 2]\nb: *k\n") == [f"pupils/x.yaml:1:4: {alias}"]
+    assert problems("&k a: 1\n*k : 2\n") == [f"pupils/x.yaml:1:1: {alias}"]
+    assert problems("a: *nowhere\n") == ["pupils/x.yaml:1:4: found undefined alias 'nowhere' [yaml.syntax]"]
+    assert [p.split(": ", 1)[0] for p in problems("a: *nowhere\nb: [1\n")] == ["pupils/x.yaml:3:1"]
