@@ -286,3 +286,5 @@ def test_aliases_are_reported_where_their_anchor_is_and_never_expanded() -> None
     assert problems("&k a: 1\n*k : 2\n") == [f"pupils/x.yaml:1:1: {alias}"]
     assert problems("a: *nowhere\n") == ["pupils/x.yaml:1:4: found undefined alias 'nowhere' [yaml.syntax]"]
     assert [p.split(": ", 1)[0] for p in problems("a: *nowhere\nb: [1\n")] == ["pupils/x.yaml:3:1"]
+    assert problems("? [a]\n: *nowhere\n") == ["pupils/x.yaml:2:3: found undefined alias 'nowhere' [yaml.syntax]"]  # in a skipped value too
+    assert problems("a: &x 1\nb: &x 2\n") == [f"pupils/x.yaml:2:4: {alias[:-len(' [yaml.alias]')]} [yaml.syntax]"]  # was "second occurrence"

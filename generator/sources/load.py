@@ -288,7 +288,10 @@ class _Builder:
                                           f"the file holds more than {MAX_NODES:,} values; a record is never this large — "
                                           "is this the right file?")])
             anchor = getattr(event, "anchor", None)
-            if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            if isinstance(event, yaml.AliasEvent):
+                if anchor not in self.anchors:  # wherever it is, a skipped value included, as the composer found them all
+                    self.defer(yaml.composer.ComposerError(None, None, f"found undefined alias {anchor!r}", mark))
+            elif anchor is not None:
                 if anchor in self.anchors:
                     self.defer(yaml.composer.ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor],
                                                            "second occurrence", mark))
@@ -338,8 +341,7 @@ class _Builder:
     def alias(self, event: Any) -> Any:
         """Report an alias where its anchor's value starts (the composer's node for it); returns that mark."""
         mark = self.anchors.get(event.anchor)
-        if mark is None:
-            self.defer(yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark))
+        if mark is None:  # undefined: `next` has kept the error, raised once the stream is read
             return event.start_mark
         self.problem(mark, "yaml.alias", "anchors and aliases ('&name', '*name') are not allowed; write the value out in full")
         return mark
@@ -471,6 +473,8 @@ def _syntax_message(err: yaml.MarkedYAMLError, at: str) -> str:
         return "a second document starts here ('---'); a file holds one record, so remove this line or move what follows to its own file"
     if "found undefined alias" in problem or "found unhashable key" in problem:
         return problem
+    if (err.context or "").startswith("found duplicate anchor"):  # PyYAML's problem text is only "second occurrence"
+        return "anchors and aliases ('&name', '*name') are not allowed; write the value out in full"
     return f"YAML syntax error: {problem}"
 
 
