@@ -265,13 +265,8 @@ class _Builder:
             if not isinstance(event, yaml.StreamEndEvent):
                 self.defer(yaml.composer.ComposerError("expected a single document in the stream", start.start_mark,
                                                        "but found another document", event.start_mark))
-                depth = 0
                 while not isinstance(event := self.next(), yaml.StreamEndEvent):  # the rest is read for its limits and syntax
-                    if isinstance(event, yaml.CollectionStartEvent):
-                        self.opened(event, depth)
-                        depth += 1
-                    elif isinstance(event, yaml.CollectionEndEvent):
-                        depth -= 1
+                    self.skip(event, 0)
             if self.composer_error is not None:
                 raise self.composer_error
             return value
@@ -284,9 +279,8 @@ class _Builder:
             mark: Any = event.start_mark  # libyaml's own Mark type, which the stubs do not accept where PyYAML's is expected
             self.nodes += 1
             if self.nodes > MAX_NODES:
-                raise InvalidInput([_diag(self.located.path, mark.line + 1 + self.line_offset, mark.column + 1, "yaml.too_big",
-                                          f"the file holds more than {MAX_NODES:,} values; a record is never this large — "
-                                          "is this the right file?")])
+                raise InvalidInput([self.diagnostic(mark, "yaml.too_big", f"the file holds more than {MAX_NODES:,} values; "
+                                                    "a record is never this large — is this the right file?")])
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent):
                 if anchor not in self.anchors:  # wherever it is, a skipped value included, as the composer found them all
@@ -308,8 +302,11 @@ class _Builder:
                 _POSITIONS[line, column] = position
         return position
 
+    def diagnostic(self, mark: Any, code: str, message: str) -> Diagnostic:
+        return Diagnostic(self.located.path, self.pos(mark), code, message)
+
     def problem(self, mark: Any, code: str, message: str) -> None:
-        self.problems.append(Diagnostic(self.located.path, self.pos(mark), code, message))
+        self.problems.append(self.diagnostic(mark, code, message))
 
     def defer(self, error: yaml.composer.ComposerError) -> None:
         """Keep the first composer error, raised when the stream has been read (see the class docstring)."""
@@ -321,8 +318,7 @@ class _Builder:
         if depth > MAX_DEPTH and self.first_too_deep is None:
             self.first_too_deep = event.start_mark
         if depth >= _ABORT_DEPTH:
-            mark = self.first_too_deep
-            raise InvalidInput([_diag(self.located.path, mark.line + 1 + self.line_offset, mark.column + 1, "yaml.too_deep", _TOO_DEEP)])
+            raise InvalidInput([self.diagnostic(self.first_too_deep, "yaml.too_deep", _TOO_DEEP)])
 
     def skip(self, event: Any, depth: int) -> None:
         """Pass over the value `event` starts `depth` levels down (its events up to the matching end), without recursing."""
