@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,6 +22,14 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env.pop("MENTORSITE_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or REPO, env=full_env,
                           capture_output=True, text=True, timeout=600)
+
+
+def wait_recycled(out: Path, wait: float = 60.0) -> bool:
+    """Wait for the detached recycling of the tree a build swapped out (`.OUT.trash-*` gone); True if the spare is then there."""
+    deadline = time.monotonic() + wait
+    while any(out.parent.glob(f".{out.name}.trash-*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return (out.parent / f".{out.name}.spare").is_dir()
 
 
 def copy_site(name: str, dest: Path) -> Path:

@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import REPO, tree_bytes
+from support import REPO, tree_bytes, wait_recycled
 
 from generator.build import build
 from generator.output import pdf
@@ -57,11 +57,17 @@ def _edit(path: Path, pattern: str, replacement: str) -> None:
 
 
 def _step(root: Path, out: Path, tmp: Path, as_of: dt.date = DAY) -> list[str]:
-    """An incremental build into `out`, then a cold one beside it: they must hold the same bytes."""
-    said: list[str] = []
+    """An incremental build into `out`, then a cold one beside it: they must hold the same bytes, in the same folders.
+
+    From the second build on, the incremental build starts its staging tree
+    from the folders the previous swap left (the spare, write.py), so this
+    also checks that a leaver's folder does not outlive them there.
+    """
+    said: list[str] = [f"started from a spare: {wait_recycled(out)}"]
     build(root, out, jobs=1, as_of=as_of, report=said.append)
     cold = tmp / "cold"
     shutil.rmtree(cold, ignore_errors=True)
+    assert not wait_recycled(cold)  # never swapped: a cold build starts from nothing
     build(root, cold, jobs=1, as_of=as_of)
     kept, fresh = tree_bytes(out), tree_bytes(cold)
     for tree in (kept, fresh):
@@ -109,6 +115,7 @@ def test_an_incremental_build_is_always_a_cold_build_through_a_terms_changes(tmp
     _git(root, "commit", "-q", "-m", "Names corrected")  # the two edited pupils' trails change; only their own pages show them
     said = _step(root, out, tmp_path)
     assert _carried(said) == len(pupils) - 2
+    assert "started from a spare: True" in said  # the second swap's old tree, recycled
 
     assert _carried(_step(root, out, tmp_path, DAY + dt.timedelta(days=1))) == 0  # the next day: every judgement may move
 
@@ -119,6 +126,7 @@ def test_an_incremental_build_is_always_a_cold_build_through_a_terms_changes(tmp
     (root / "pupils" / "p01.yaml").unlink()  # and a leaver's file gone
     said = _step(root, out, tmp_path, DAY + dt.timedelta(days=1))
     assert _carried(said) == len(pupils) - 1  # p99 is new; every other pupil still there carried over
+    assert "started from a spare: True" in said  # which held the leaver's folders
     assert not (out / "staff" / "pupils" / "p01").exists() and not (out / "families" / "p01").exists()
 
 

@@ -43,17 +43,23 @@ def start(root: Path, out: Path, jobs: int = 2) -> subprocess.Popen[str]:
 
 
 def leftovers(out: Path, wait: float = 60.0) -> list[str]:
-    """What a build keeps beside the output besides its lock: stale staging folders, a half-swapped `.old`, trash.
+    """What a build keeps beside the output besides its lock and its spare: stale staging folders, a half-swapped `.old`, trash.
 
-    The old tree is deleted by a detached process after the swap (write.discard),
+    The old tree is recycled by a detached process after the swap (write.discard),
     so trash is given up to `wait` seconds to go before it counts as left over.
+    The spare is checked to hold folders only.
     """
     def found() -> list[str]:
-        return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and p.name != f".{out.name}.lock")
+        return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")
+                      and p.name not in (f".{out.name}.lock", f".{out.name}.spare"))
 
     deadline = time.monotonic() + wait
     while any(".trash-" in name for name in found()) and time.monotonic() < deadline:
         time.sleep(0.05)
+    spare = write.spare_path(out)
+    if spare.exists():
+        assert [p for p in spare.rglob("*") if not p.is_dir() or p.is_symlink()] == [], "the spare holds a file"
+        assert stat.S_IMODE(spare.stat().st_mode) == 0o700
     return found()
 
 
@@ -221,8 +227,8 @@ def test_the_old_tree_is_put_aside_at_once_and_trash_a_dead_deletion_left_is_del
     out = tmp_path / "site"
     build(tiny, out, jobs=1, as_of=AS_OF)
     first = tree_bytes(out)
-    deferred: list[list[Path]] = []
-    monkeypatch.setattr(write, "_delete_detached", deferred.append)  # a deletion that never ran (the machine stopped)
+    deferred: list[Path] = []
+    monkeypatch.setattr(write, "_recycle_detached", lambda trash, _spare: deferred.append(trash))  # never ran (the machine stopped)
     (tiny / "pupils" / "cal.yaml").write_text((tiny / "pupils" / "cal.yaml").read_text("utf-8").replace("Calloway", "Callum"), "utf-8")
     build(tiny, out, jobs=1, as_of=AS_OF)
     second = tree_bytes(out)
@@ -256,3 +262,81 @@ def test_staging_refuses_paths_outside_the_output(tmp_path: Path, rel: str) -> N
 def test_staging_is_private_while_it_is_written(tmp_path: Path) -> None:
     with write.Staging(tmp_path / "site") as staging:
         assert stat.S_IMODE(staging.path.stat().st_mode) == 0o700
+
+
+def test_the_old_tree_becomes_a_spare_of_folders_only_which_the_next_build_starts_from(tiny: Path, tmp_path: Path) -> None:
+    """After a swap the old tree's files are deleted and its folders kept (`.site.spare`, 0700); the next build takes them.
+
+    Whatever else is found in the spare is deleted before anything is written:
+    a file, a link out of it, a hard link to a file of the live output (writing
+    through it would change the output before the swap), a folder no output
+    uses. The result is the tree a build from nothing makes.
+    """
+    out = tmp_path / "site"
+    cal = tiny / "pupils" / "cal.yaml"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    cal.write_text(cal.read_text("utf-8").replace("Calloway", "Callum"), "utf-8")
+    first_folders = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir())
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    spare = write.spare_path(out)
+    assert leftovers(out) == [] and spare.is_dir()
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == first_folders  # the old tree's folders, no file
+
+    live = out / "staff" / "index.html"
+    live_bytes = live.read_bytes()
+    os.link(live, spare / "staff" / "index.html")
+    (spare / "families" / "stray.txt").write_text("not ours", encoding="utf-8")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me", encoding="utf-8")
+    (spare / "staff" / "link").symlink_to(outside)
+    (spare / "families" / "left" / "deep").mkdir(parents=True)
+    with write.Staging(out) as staging:
+        assert not spare.exists() and stat.S_IMODE(staging.path.stat().st_mode) == 0o700  # taken, and private again
+        assert [p for p in staging.path.rglob("*") if not p.is_dir() or p.is_symlink()] == []  # it starts with no file
+        staging.write("staff/index.html", b"<p>new")
+        assert live.read_bytes() == live_bytes and outside.read_text("utf-8") == "keep me"
+        staging.abort()
+
+    cal.write_text(cal.read_text("utf-8").replace("Callum", "Calloway"), "utf-8")
+    build(tiny, out, jobs=1, as_of=AS_OF)  # no spare now (the aborted staging took it): from nothing
+    assert leftovers(out) == [] and spare.is_dir()
+    (spare / "families" / "left" / "deep").mkdir(parents=True)
+    (spare / "families" / "stray.txt").write_text("not ours", encoding="utf-8")
+    cal.write_text(cal.read_text("utf-8").replace("Calloway", "Callum"), "utf-8")
+    build(tiny, out, jobs=1, as_of=AS_OF)  # from the spare
+    fresh = tmp_path / "fresh"
+    build(tiny, fresh, jobs=1, as_of=AS_OF)
+    assert tree_bytes(out) == tree_bytes(fresh)
+    assert (sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir())
+            == sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_dir()))
+    assert leftovers(out) == []
+
+
+def test_a_spare_that_is_not_a_folder_of_ours_is_not_taken(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "staff").mkdir(parents=True)
+    write.spare_path(out).symlink_to(elsewhere, target_is_directory=True)
+    with write.Staging(out) as staging:
+        assert list(staging.path.iterdir()) == []
+        staging.abort()
+    assert (elsewhere / "staff").is_dir() and write.spare_path(out).is_symlink()
+
+
+def test_recycling_keeps_folders_only_and_never_replaces_a_spare(tmp_path: Path) -> None:
+    from generator.output import recycle
+
+    def trash_with(name: str) -> Path:
+        trash = tmp_path / f"trash-{name}"
+        (trash / "tree" / "staff" / name).mkdir(parents=True)
+        (trash / "tree" / "staff" / name / "index.html").write_text("x", encoding="utf-8")
+        (trash / "tree" / "top.html").write_text("x", encoding="utf-8")
+        return trash
+
+    spare = tmp_path / "spare"
+    recycle.recycle(str(trash_with("a")), str(spare))
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == ["staff", "staff/a"]
+    assert stat.S_IMODE(spare.stat().st_mode) == 0o700 and not (tmp_path / "trash-a").exists()
+    recycle.recycle(str(trash_with("b")), str(spare))  # a spare is there: this one is deleted instead
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == ["staff", "staff/a"]
+    assert not (tmp_path / "trash-b").exists()

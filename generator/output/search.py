@@ -252,9 +252,7 @@ def _carry_over(staging: Staging, bundle: str, previous: Path) -> bool:
     """Link the previous build's bundle into the staging tree; on any gap, leave nothing half-carried (it is re-indexed)."""
     if staging.reuse_tree(bundle, previous):
         return True
-    partial = {rel for rel in staging.written if rel.startswith(bundle + "/")}
-    staging.written -= partial
-    shutil.rmtree(staging.path / bundle, ignore_errors=True)
+    staging.drop_tree(bundle)
     return False
 
 

@@ -2,10 +2,12 @@
 
 The previous output stays whole until the swap, so a failed or killed build
 leaves it untouched; a lock stops two builds writing at the same time. The
-old tree is renamed aside as `.<out>.trash-*` and deleted by a detached
-process, so the build returns at once (a few thousand folders took seconds
-to remove on a busy disk); the next build deletes any trash left. It must
-not render anything: it receives bytes.
+old tree is renamed aside as `.<out>.trash-*`, and a detached process
+(`recycle.py`) deletes its files and keeps its empty folders as
+`.<out>.spare`, so the build returns at once and the next build starts from
+those folders instead of making a few thousand again (at 1,500 pupils,
+0.6 s of an edit's 4 s was mkdir). The next build deletes any trash left.
+It must not render anything: it receives bytes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,16 +50,60 @@ class Staging:
         self._lock: _Lock | None = _acquire_lock(out)
         self.written: set[str] = set()
         self._folders: set[str] = set()
-        """Folders already made inside the staging tree (a build carries thousands of files into a few thousand folders)."""
+        """Folders this build's files are in, made or found (a build carries thousands of files into a few thousand folders)."""
+        self._existing: set[str] = set()
+        """Folders the staging tree started with (taken from the spare); those this build does not use are removed at commit."""
         try:
             recover(out)
             _check_replaceable(out)
             # mkdtemp makes it 0700: nobody else can read a half-written tree. commit() gives it the mode
             # the output folder had, so permissions a school set on the output survive every build.
             self.path = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+            self._take_spare()
         except BaseException:
             self.close()
             raise
+
+    def _take_spare(self) -> None:
+        """Start from the empty folders an earlier output left (`recycle.py`), instead of making each one again.
+
+        The spare is renamed onto the new (empty, 0700) staging folder, made
+        private again, and walked: anything in it that is not a folder (it
+        should hold none; a recycling cut short, or someone else's file) is
+        deleted first, so the staging tree starts with no file, exactly as a
+        new one. Taken only if it is a real folder of this user's; on any
+        error the staging tree starts empty instead.
+        """
+        spare = spare_path(self.out)
+        try:
+            info = os.lstat(spare)
+        except OSError:
+            return
+        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "geteuid") and info.st_uid != os.geteuid()):
+            return
+        try:
+            os.rename(spare, self.path)  # onto the empty folder mkdtemp made: one atomic step, so two builds cannot both take it
+        except OSError:
+            return
+        try:
+            os.chmod(self.path, 0o700)
+            found: set[str] = set()
+            pending = [""]
+            while pending:
+                rel = pending.pop()
+                with os.scandir(os.path.join(self.path, rel) if rel else self.path) as entries:
+                    for entry in entries:
+                        name = f"{rel}/{entry.name}" if rel else entry.name
+                        if entry.is_dir(follow_symlinks=False):
+                            found.add(name)
+                            pending.append(name)
+                        else:
+                            os.unlink(entry.path)  # a link is removed, never followed
+            self._existing = found
+        except OSError:
+            shutil.rmtree(self.path, ignore_errors=True)
+            os.mkdir(self.path, 0o700)
+            self._existing = set()
 
     def write(self, rel: str, data: bytes) -> None:
         """Write one output file; writing the same path twice is a bug in the plan, so it is refused."""
@@ -92,9 +139,25 @@ class Staging:
         above = folder.rpartition("/")[0]
         if above and above not in self._folders:
             self._make(above)
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(os.path.join(self.path, folder))
+        if folder not in self._existing:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(os.path.join(self.path, folder))
         self._folders.add(folder)
+
+    def drop_tree(self, rel: str) -> None:
+        """Remove a folder of the staging tree and forget what was written or found in it (a bundle carried over only in part)."""
+        _check_rel(rel)
+        inside = rel + "/"
+        self.written = {w for w in self.written if not w.startswith(inside)}
+        self._folders = {f for f in self._folders if f != rel and not f.startswith(inside)}
+        self._existing = {f for f in self._existing if f != rel and not f.startswith(inside)}
+        shutil.rmtree(os.path.join(self.path, rel), ignore_errors=True)
+
+    def _remove_unused_folders(self) -> None:
+        """Remove the spare's folders this build put nothing in (a pupil who left), deepest first, so the tree is a new build's."""
+        for folder in sorted(self._existing - self._folders, key=lambda f: f.count("/"), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: the search index wrote into it directly
+                os.rmdir(os.path.join(self.path, folder))
 
     def write_or_reuse(self, rel: str, data: bytes, previous: Path) -> None:
         """Write a file, or link the previous output's copy when it has these very bytes (its mtime then stays)."""
@@ -114,7 +177,8 @@ class Staging:
         return all(self.reuse(f"{rel}/{path.relative_to(previous).as_posix()}", path) for path in files)
 
     def commit(self) -> None:
-        """Swap the staging tree in for the output; the old tree is then put aside as trash and deleted without waiting for it."""
+        """Swap the staging tree in for the output; the old tree is then put aside as trash and recycled without waiting for it."""
+        self._remove_unused_folders()
         os.sync()  # the new tree is on disk before it replaces the old one
         if self.out.is_dir():
             keep_mode_and_group(self.out, self.path)
@@ -186,16 +250,43 @@ TRASH = "trash"
 
 
 def discard(out: Path, tree: Path) -> None:
-    """Rename a tree that is no longer the output to `.<out>.trash-*` and have it deleted without the build waiting.
+    """Rename a tree that is no longer the output to `.<out>.trash-*` and have it recycled without the build waiting.
 
-    Only a folder that is not the output is ever deleted, so nothing
-    half-deleted is served, and a deletion cut short (the machine stopped,
+    Only a folder that is not the output is ever changed, so nothing
+    half-deleted is served, and a recycling cut short (the machine stopped,
     the process group killed) leaves trash that the next build's `recover`
-    deletes again. Where no detached deletion is possible it is deleted now.
+    deletes. Recycling deletes every file and keeps the empty folders as the
+    spare (`recycle.py`); where no detached process can be started the tree
+    is deleted now.
     """
     trash = _put_aside(out, tree)
     if trash is not None:
-        _delete_detached([trash])
+        _recycle_detached(trash, spare_path(out))
+
+
+SPARE = "spare"
+
+
+def spare_path(out: Path) -> Path:
+    """The empty folders of an earlier output, kept beside it for the next build's staging tree."""
+    return out.parent / f".{out.name}.{SPARE}"
+
+
+def _recycle_detached(trash: Path, spare: Path) -> None:
+    """Run `recycle.py` on the trash in a process of its own session that outlives this one; else delete the trash as before."""
+    script = Path(__file__).with_name("recycle.py")
+    shell = "/bin/sh"
+    if os.name == "posix" and os.path.exists(shell) and sys.executable and script.is_file():
+        try:
+            # -I -S: the standard library only, nothing from the environment, the user's site or the school's folder
+            subprocess.run([shell, "-c", '"$0" -I -S "$@" </dev/null >/dev/null 2>&1 &', sys.executable, str(script),
+                            str(trash), str(spare)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True, check=False, timeout=30)
+            return
+        except (OSError, subprocess.SubprocessError):
+            pass
+    _delete_detached([trash])
 
 
 def _put_aside(out: Path, tree: Path) -> Path | None:

@@ -1,0 +1,48 @@
+"""recycle: empty an old output tree of its files and keep its folders as the spare the next build's staging tree starts from.
+
+`write.discard` runs this file as a detached script (`python -I -S
+recycle.py TRASH SPARE`), after the swap and without waiting for it, so it
+imports the standard library only. A build makes a folder per pupil and
+family (about 3,800 at 1,500 pupils); taking them from the spare instead of
+making them again was 0.6 s of a one-pupil edit. Only folders are kept:
+every file, link or other entry is deleted before the tree becomes the
+spare, so no old version of a record's page or document outlives its
+replacement.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+
+def empty_of_files(tree: str) -> None:
+    """Delete everything under `tree` that is not a folder (links are removed, never followed); keep the folders."""
+    pending = [tree]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+
+
+def recycle(trash: str, spare: str) -> None:
+    """Empty `TRASH/tree` of files and rename it to `spare`; if it cannot become the spare (one is there), delete it. The trash goes."""
+    tree = os.path.join(trash, "tree")
+    try:
+        empty_of_files(tree)
+        os.chmod(tree, 0o700)
+        os.rename(tree, spare)  # a folder that is not empty (another spare) is not replaced: the rename fails
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3:
+        recycle(sys.argv[1], sys.argv[2])
