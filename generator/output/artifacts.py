@@ -177,9 +177,20 @@ class Manifest:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
-        data = {"version": MANIFEST_VERSION, "fingerprint": self.fingerprint,
-                "artifacts": {dest: record.json() for dest, record in sorted(self.artifacts.items())}, **self.extra}
-        return (json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        """JSON with each top-level key, and each artifact, on a line of its own (easy to read and to diff).
+
+        Each line is made by the json module's C encoder: `indent` would
+        have used its pure-Python one, 0.08 s for 5,600 artifacts, after an
+        edit's last PDF and before the swap.
+        """
+        def dump(value: Any) -> str:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+        data = {"version": MANIFEST_VERSION, "fingerprint": self.fingerprint, **self.extra}
+        data.pop("artifacts", None)
+        artifacts = ",\n".join(f"{dump(dest)}: {dump(record.json())}" for dest, record in sorted(self.artifacts.items()))
+        lines = [f"{dump(key)}: {dump(value)}" for key, value in sorted(data.items())] + [f'"artifacts": {{\n{artifacts}\n}}']
+        return ("{\n" + ",\n".join(sorted(lines)) + "\n}\n").encode("utf-8")
 
 
 def read_manifest(folder: Path) -> Manifest:
