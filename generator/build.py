@@ -386,6 +386,10 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
                 memory.release()  # the views already rendered, before Pagefind starts beside this process: its peak adds to ours
             indexed = search.update(staging, out, html_dests, previous_pages, rendered_html)
             report(f"search {indexed.summary()} in {time.monotonic() - started:.1f}s; rendering {jobs_to_render} PDFs ({reused} unchanged)")
+            # what the next build reads back, all settled by now: written while the workers finish, not after them
+            staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
+            staging.write_or_reuse(f"{STATE_DIR}/{HISTORY}", versions_read.to_bytes(), out / STATE_DIR / HISTORY)
+            staging.write_or_reuse(f"{STATE_DIR}/{AUDITS}", audits.to_bytes(), out / STATE_DIR / AUDITS)
             started = time.monotonic()
             if taken:
                 progress("PDFs", taken, jobs_to_render)  # those finished while pupils were planned (with one job, all of them)
@@ -403,9 +407,6 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
                                                             "pages": pages, "units": {pid: {**u, "dests": sorted(u["dests"])}
                                                                                       for pid, u in sorted(units.items())}})
         staging.write(f"{STATE_DIR}/{artifacts.MANIFEST}", manifest.to_bytes())
-        staging.write_or_reuse(f"{STATE_DIR}/{RECORDS}", parsed.to_bytes(), out / STATE_DIR / RECORDS)
-        staging.write_or_reuse(f"{STATE_DIR}/{HISTORY}", versions_read.to_bytes(), out / STATE_DIR / HISTORY)
-        staging.write_or_reuse(f"{STATE_DIR}/{AUDITS}", audits.to_bytes(), out / STATE_DIR / AUDITS)
         swapping = time.monotonic()
         staging.commit()
         report(f"swapped in in {time.monotonic() - swapping:.1f}s")
