@@ -302,6 +302,8 @@ def test_the_old_tree_becomes_a_spare_of_folders_only_which_the_next_build_start
     assert leftovers(out) == [] and spare.is_dir()
     (spare / "families" / "left" / "deep").mkdir(parents=True)
     (spare / "families" / "stray.txt").write_text("not ours", encoding="utf-8")
+    (spare / "staff" / "index.html" / "inside").mkdir(parents=True)  # a folder where the build writes a page
+    (spare / ".mentorsite" / "manifest.json").mkdir(parents=True)  # and where it writes its manifest (not carried over)
     cal.write_text(cal.read_text("utf-8").replace("Calloway", "Callum"), "utf-8")
     build(tiny, out, jobs=1, as_of=AS_OF)  # from the spare
     fresh = tmp_path / "fresh"

@@ -113,6 +113,8 @@ class Staging:
         self.written.add(rel)
         target = self.path / rel
         self._folder(rel)
+        if rel in self._existing:  # a folder of the spare where this build has a file
+            self.drop_tree(rel)
         target.write_bytes(data)
 
     def reuse(self, rel: str, previous: Path | str) -> bool:
@@ -122,6 +124,8 @@ class Staging:
         _check_rel(rel)
         target = os.path.join(self.path, rel)  # not pathlib: thousands of these in a build
         self._folder(rel)
+        if rel in self._existing:  # a folder of the spare where this build has a file
+            self.drop_tree(rel)
         try:
             os.link(previous, target)
         except OSError:
