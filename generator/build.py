@@ -27,7 +27,16 @@ from generator.judge.derive import SchoolFacts, derive_school
 from generator.output import artifacts, executors, memory, pdf, search
 from generator.output import fingerprint as fingerprints
 from generator.output.executors import Deferred, open_executor
-from generator.output.plan import Output, list_pages, neighbours, plan_pupil, plan_school, pupil_school, refuse_duplicates
+from generator.output.plan import (
+    Output,
+    list_pages,
+    neighbours,
+    plan_pupil,
+    plan_school_documents,
+    plan_school_pages,
+    pupil_school,
+    refuse_duplicates,
+)
 from generator.output.render import check_templates, environments, render
 from generator.output.templates import template_set, web_assets
 from generator.output.write import STATE_DIR, Staging
@@ -326,13 +335,16 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
             documents renders in this process without spawning a cold pool.
             """
             with paused():
-                planned = plan_school(school, staff, governors, audits.protect)
+                planned = plan_school_documents(school)  # before the school's pages: a year's sheet starts on a worker sooner
             school_chars = 0
             for job in settle(planned, pages_later=True):
                 school_chars += job.chars
                 yield job
             if school_chars >= (1 if warm else pdf.EARLY_FROM):
                 yield pdf.SUBMIT_NOW
+            with paused():
+                planned = plan_school_pages(school, staff, governors, audits.protect)
+            yield from settle(planned, pages_later=True)  # the governors' policy PDFs and pack, when stale, go with the pupils'
             del planned
             by_id = {p.id: p for p in school.pupils}
             for done, facts in enumerate(school.pupils, start=1):

@@ -82,10 +82,26 @@ def plan_school(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite,
 
     `audit` is how the analysis audits its tables (the build's memo of `protect`, judge.audits).
     """
+    return plan_school_pages(school, staff, governors, audit) + plan_school_documents(school)
+
+
+def plan_school_pages(school: SchoolFacts, staff: StaffSite, governors: GovernorsSite, audit: Audit = protect) -> list[Output]:
+    """`plan_school`'s web pages and the governors' site (its policy PDFs and pack among them)."""
     outputs: list[Output] = []
     add = _adder(outputs)
     plan_staff(add, school, staff, audit)
     plan_governors(add, governors)
+    return outputs
+
+
+def plan_school_documents(school: SchoolFacts) -> list[Output]:
+    """`plan_school`'s printed documents about many pupils: each year's register and progress sheet, caseloads, group plans.
+
+    Planned apart so a build can send the long ones (a year's sheets) to the
+    workers before it plans the school's pages.
+    """
+    outputs: list[Output] = []
+    add = _adder(outputs)
     plan_documents(add, school)
     for group in group_plans(school):  # P1: staff only, one PDF per group, linked from each member's page
         add(f"staff/groups/{group.id}.pdf", "print/group-plan.html", doc=group)
