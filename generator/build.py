@@ -144,7 +144,7 @@ def build(root: Path, out: Path, *, jobs: int | None = None, as_of: dt.date | dt
     if explain is not None:
         for reason in artifacts.fingerprint_changes(previous.fingerprint, fingerprint):
             explain(f"building because {reason}")
-    return _build(root, out, state, started, executors.local_jobs(jobs), as_of=as_of, report=report, explain=explain,
+    return _build(root, out, state, started, jobs or os.cpu_count() or 1, as_of=as_of, report=report, explain=explain,
                   dask_scheduler=dask_scheduler, progress=progress, cache=cache, defer_pdfs=defer_pdfs, memo=memo)
 
 

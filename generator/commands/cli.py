@@ -215,9 +215,6 @@ def _run(args: argparse.Namespace) -> int:
             if reading.up_to_date:
                 say(f"{out} is up to date: nothing changed since the last build ({time.monotonic() - started:.2f}s)")
                 return 0
-        from generator.output import executors
-
-        executors.start_local_workers(executors.local_jobs(args.jobs), args.dask_scheduler)  # warming while the pipeline imports
         from generator.build import build  # about 0.5 s of imports (pydantic's models, the views), not needed above
         from generator.commands.progress import progress_for
         with progress_for(sys.stderr, quiet=args.quiet) as progress:

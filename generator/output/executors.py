@@ -10,7 +10,6 @@ school's folder, so a cluster needs no copy of it.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -121,11 +120,6 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([WARM])  # only read when the server starts: a running one keeps what it preloaded
     return context
-
-
-def local_jobs(jobs: int | None) -> int:
-    """How many local workers a build asking for `jobs` uses: that many, or one per core."""
-    return jobs or os.cpu_count() or 1
 
 
 def start_local_workers(jobs: int, dask_scheduler: str | None = None) -> bool:
