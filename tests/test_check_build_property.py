@@ -28,8 +28,9 @@ from hypothesis import strategies as st
 from support import SITES, copy_site, run_cli
 
 from generator import build as pipeline
+from generator.sources.daterange import EARLIEST, LATEST
 from generator.sources.diagnostics import InvalidInput
-from generator.sources.schema import EARLIEST, LATEST, MAX_INTERVAL_DAYS
+from generator.sources.schema import MAX_INTERVAL_DAYS
 
 GRADES = [str(g) for g in range(1, 10)]
 SUBJECTS = ("maths", "english")

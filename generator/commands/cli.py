@@ -23,7 +23,7 @@ from generator.sources.diagnostics import Diagnostic, InvalidInput
 
 
 def _date(text: str) -> dt.date | dt.datetime:
-    from generator.sources.schema import EARLIEST, LATEST
+    from generator.sources.daterange import EARLIEST, LATEST  # not schema: the no-op build never imports the record models
 
     try:
         value = dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from generator.sources.schema import EARLIEST, LATEST
+from generator.sources.daterange import EARLIEST, LATEST
 
 
 def as_of(root: Path, explicit: dt.date | dt.datetime | None, input_dates: Iterable[dt.date]) -> dt.datetime:

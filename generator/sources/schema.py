@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from pydantic_core import PydanticCustomError
 
 from generator.sources import paperwork as pw
+from generator.sources.daterange import EARLIEST, LATEST
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 """Ids become folder names in URLs: lower-case letters, digits and hyphens only."""
@@ -39,11 +40,6 @@ Grade = Annotated[str, BeforeValidator(_grade_text), Field(min_length=1, max_len
 Text = Annotated[str, BeforeValidator(_plain_text), Field(max_length=20_000)]
 ShortText = Annotated[str, BeforeValidator(_plain_text), Field(min_length=1, max_length=300)]
 Colour = Literal["green", "yellow", "red"]
-
-EARLIEST = dt.date(1990, 1, 1)
-LATEST = dt.date(2100, 12, 31)
-"""Every date in the records lies in this range: wide enough for any pupil, policy or school year in use,
-narrow enough that the build's date arithmetic (a date plus a review interval or cycle) cannot leave the calendar."""
 
 MAX_INTERVAL_DAYS = 366
 """Review and meeting intervals are at most a year (P5: 'at least termly'; a once-a-year review is the longest any policy asks)."""
