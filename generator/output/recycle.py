@@ -17,17 +17,24 @@ import shutil
 import sys
 
 
-def empty_of_files(tree: str) -> None:
-    """Delete everything under `tree` that is not a folder (links are removed, never followed); keep the folders."""
-    pending = [tree]
+def empty_of_files(tree: str) -> set[str]:
+    """Delete everything under `tree` that is not a folder (links are removed, never followed); keep the folders.
+
+    Returns the folders kept, relative to `tree` and '/'-separated (a build taking the spare starts from them).
+    """
+    found: set[str] = set()
+    pending = [""]
     while pending:
-        folder = pending.pop()
-        with os.scandir(folder) as entries:
+        rel = pending.pop()
+        with os.scandir(os.path.join(tree, rel) if rel else tree) as entries:
             for entry in entries:
+                name = f"{rel}/{entry.name}" if rel else entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
+                    found.add(name)
+                    pending.append(name)
                 else:
                     os.unlink(entry.path)
+    return found
 
 
 def recycle(trash: str, spare: str) -> None:

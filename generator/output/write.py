@@ -28,6 +28,8 @@ from typing import Any
 
 import filelock
 
+from generator.output import recycle
+
 STATE_DIR = ".mentorsite"
 """Build state inside the output, beside (not inside) the audience folders."""
 
@@ -87,19 +89,7 @@ class Staging:
             return
         try:
             os.chmod(self.path, 0o700)
-            found: set[str] = set()
-            pending = [""]
-            while pending:
-                rel = pending.pop()
-                with os.scandir(os.path.join(self.path, rel) if rel else self.path) as entries:
-                    for entry in entries:
-                        name = f"{rel}/{entry.name}" if rel else entry.name
-                        if entry.is_dir(follow_symlinks=False):
-                            found.add(name)
-                            pending.append(name)
-                        else:
-                            os.unlink(entry.path)  # a link is removed, never followed
-            self._existing = found
+            self._existing = recycle.empty_of_files(str(self.path))  # what recycling did, again: a link is removed, never followed
         except OSError:
             shutil.rmtree(self.path, ignore_errors=True)
             os.mkdir(self.path, 0o700)
@@ -112,9 +102,7 @@ class Staging:
         _check_rel(rel)
         self.written.add(rel)
         target = self.path / rel
-        self._folder(rel)
-        if rel in self._existing:  # a folder of the spare where this build has a file
-            self.drop_tree(rel)
+        self._place(rel)
         target.write_bytes(data)
 
     def reuse(self, rel: str, previous: Path | str) -> bool:
@@ -123,9 +111,7 @@ class Staging:
             return False
         _check_rel(rel)
         target = os.path.join(self.path, rel)  # not pathlib: thousands of these in a build
-        self._folder(rel)
-        if rel in self._existing:  # a folder of the spare where this build has a file
-            self.drop_tree(rel)
+        self._place(rel)
         try:
             os.link(previous, target)
         except OSError:
@@ -133,10 +119,13 @@ class Staging:
         self.written.add(rel)
         return True
 
-    def _folder(self, rel: str) -> None:
+    def _place(self, rel: str) -> None:
+        """Make room for a file at `rel`: its folders made (or found in the spare), and a spare folder at its own path removed."""
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._folders:
             self._make(parent)
+        if rel in self._existing:  # a folder of the spare where this build has a file
+            self.drop_tree(rel)
 
     def _make(self, folder: str) -> None:
         """Make one folder of the staging tree, its parents first; each is made once, with one mkdir (no pathlib walk)."""
@@ -278,19 +267,10 @@ def spare_path(out: Path) -> Path:
 
 def _recycle_detached(trash: Path, spare: Path) -> None:
     """Run `recycle.py` on the trash in a process of its own session that outlives this one; else delete the trash as before."""
-    script = Path(__file__).with_name("recycle.py")
-    shell = "/bin/sh"
-    if os.name == "posix" and os.path.exists(shell) and sys.executable and script.is_file():
-        try:
-            # -I -S: the standard library only, nothing from the environment, the user's site or the school's folder
-            subprocess.run([shell, "-c", '"$0" -I -S "$@" </dev/null >/dev/null 2>&1 &', sys.executable, str(script),
-                            str(trash), str(spare)],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           start_new_session=True, check=False, timeout=30)
-            return
-        except (OSError, subprocess.SubprocessError):
-            pass
-    _delete_detached([trash])
+    script = Path(recycle.__file__)
+    # -I -S: the standard library only, nothing from the environment, the user's site or the school's folder
+    if not (sys.executable and script.is_file() and _detached([sys.executable, "-I", "-S", str(script), str(trash), str(spare)])):
+        _delete_detached([trash])
 
 
 def _put_aside(out: Path, tree: Path) -> Path | None:
@@ -310,20 +290,25 @@ def _put_aside(out: Path, tree: Path) -> Path | None:
 
 
 def _delete_detached(paths: list[Path]) -> None:
-    """`rm -rf` the paths in a process of its own session that outlives this one (`sh` backgrounds it and exits at once)."""
-    if not paths:
-        return
+    """`rm -rf` the paths in a process of its own session that outlives this one; where none can be started, delete them now."""
+    if paths and not _detached(["rm", "-rf", "--", *map(str, paths)]):
+        for path in paths:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _detached(command: list[str]) -> bool:
+    """Start `command` in a process of its own session that outlives this one (`sh` backgrounds it and exits at once);
+    False where no such process can be started (no POSIX shell)."""
     shell = "/bin/sh"
-    if os.name == "posix" and os.path.exists(shell):
-        try:
-            subprocess.run([shell, "-c", 'rm -rf -- "$@" </dev/null >/dev/null 2>&1 &', "sh", *map(str, paths)],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           start_new_session=True, check=False, timeout=30)
-            return
-        except (OSError, subprocess.SubprocessError):
-            pass
-    for path in paths:
-        shutil.rmtree(path, ignore_errors=True)
+    if os.name != "posix" or not os.path.exists(shell):
+        return False
+    try:
+        subprocess.run([shell, "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh", *command],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       start_new_session=True, check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
 
 
 def _check_replaceable(out: Path) -> None:
