@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import AS_OF, REPO, run_cli, tree_bytes
+from support import AS_OF, REPO, run_cli, tree_bytes, wait_recycled
 
 from generator.output import write
 from generator.build import build
@@ -53,9 +53,7 @@ def leftovers(out: Path, wait: float = 60.0) -> list[str]:
         return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")
                       and p.name not in (f".{out.name}.lock", f".{out.name}.spare"))
 
-    deadline = time.monotonic() + wait
-    while any(".trash-" in name for name in found()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_recycled(out, wait)
     spare = write.spare_path(out)
     if spare.exists():
         assert [p for p in spare.rglob("*") if not p.is_dir() or p.is_symlink()] == [], "the spare holds a file"
