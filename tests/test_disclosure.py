@@ -7,6 +7,8 @@ these are the exact cases that were found by hand.
 from __future__ import annotations
 
 import html
+import math
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -202,3 +204,70 @@ def test_suppress_below_is_bounded(value: int, ok: bool) -> None:
         assert not ok
     else:
         assert ok
+
+
+# --- the packed elimination decides exactly as the reference does -------------------------------------------------
+
+def _random_audit(seed: int) -> tuple[list[Candidate], dict[str, int], list[Candidate]]:
+    """Cells of 0 to 6 pupils (empty ones included), rows of random cells with parts, a few known figures."""
+    rng = random.Random(seed)
+    cells = {f"c{i:02d}": rng.choice((0, 1, 1, 2, 3, 6)) for i in range(rng.randint(3, 40))}
+    keys = list(cells)
+    candidates = []
+    for row in range(rng.randint(1, 12)):
+        members = frozenset(k for k in keys if rng.random() < rng.choice((0.1, 0.4, 0.8)))
+        part = frozenset(k for k in members if rng.random() < 0.6)
+        candidates += [Candidate((row, "size"), members), Candidate((row, "part"), part, (row, "size"))]
+    known = [Candidate(("known", k), frozenset(rng.sample(keys, rng.randint(1, len(keys))))) for k in range(rng.randint(0, 3))]
+    return candidates, cells, known
+
+
+def test_the_packed_audit_decides_as_the_reference_and_falls_back_when_a_coefficient_outgrows_its_slot(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.rules import disclosure
+
+    seen: list[tuple[str, int]] = []
+    eliminate, tightened = disclosure._PackedSpan.eliminate, disclosure._PackedSpan.tightened
+
+    def counted_eliminate(self: Any, r: Any, v: Any, pivot: int) -> Any:
+        try:
+            return eliminate(self, r, v, pivot)
+        except disclosure._Overflow:
+            seen.append(("overflow", self.limit))
+            raise
+
+    def counted_tightened(self: Any, v: Any) -> Any:
+        seen.append(("tightened", self.limit))
+        return tightened(self, v)
+
+    monkeypatch.setattr(disclosure._PackedSpan, "eliminate", counted_eliminate)
+    monkeypatch.setattr(disclosure._PackedSpan, "tightened", counted_tightened)
+    both_ways = 0
+    for seed in range(300):
+        candidates, cells, known = _random_audit(seed)
+        with monkeypatch.context() as reference:
+            reference.setattr(disclosure, "_PackedSpan", disclosure._DenseSpan)
+            expected = protect(candidates, cells, Threshold(3), known)
+        assert protect(candidates, cells, Threshold(3), known) == expected, seed
+        with monkeypatch.context() as tight:  # coefficients of 2 already overflow: the reference is used
+            tight.setattr(disclosure, "_SLOT_LIMIT", 3)
+            assert protect(candidates, cells, Threshold(3), known) == expected, seed
+        both_ways += bool(expected.counts) and bool(expected.withheld)
+    assert both_ways > 100  # the audits decide both ways, so agreeing means something
+    assert ("overflow", 3) in seen  # the fallback was taken
+    assert ("tightened", disclosure._SLOT_LIMIT) in seen  # and at the real limit, vectors were divided by their gcd
+    assert ("overflow", disclosure._SLOT_LIMIT) not in seen
+
+
+def test_packed_coefficients_read_back_exactly_at_the_edge_of_their_slot() -> None:
+    from generator.rules import disclosure
+
+    span = disclosure._PackedSpan(5, [])
+    edge = disclosure._SLOT_LIMIT - 1
+    for values in ([edge, -edge, 0, edge, -1], [-edge, -edge, -edge, -edge, -edge], [0, 0, 0, 0, 1], [1, -1, 1, -1, 1]):
+        packed = sum(x << (32 * i) for i, x in enumerate(values))
+        assert list(span.entries(packed, edge).coefficients) == values
+        tightened = span.tightened(span.entries(packed, edge))
+        d = math.gcd(*values)
+        assert list(tightened.coefficients) == [x // d for x in values] and tightened.bound == max(abs(x) // d for x in values)
+        assert tightened.value == sum((x // d) << (32 * i) for i, x in enumerate(values))
