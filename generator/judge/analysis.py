@@ -97,10 +97,11 @@ def _row_sets(pupils: Sequence[PupilFacts], subject_id: str | None) -> dict[str,
     def standings(p: PupilFacts) -> list[str]:
         return [r.standing for r in p.subjects if r.standing and (subject_id is None or r.subject_id == subject_id)]
 
+    judged = [(p.id, standings(p)) for p in pupils]  # once per pupil: both measures read them
     return {
         "size": frozenset(p.id for p in pupils),
-        "on_or_above": frozenset(p.id for p in pupils if (s := standings(p)) and "below" not in s),
-        "below": frozenset(p.id for p in pupils if "below" in standings(p)),
+        "on_or_above": frozenset(i for i, s in judged if s and "below" not in s),
+        "below": frozenset(i for i, s in judged if "below" in s),
         "registered": frozenset(p.id for p in pupils if p.record.mentoring.status != "none"),
     }
 

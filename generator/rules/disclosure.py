@@ -352,7 +352,7 @@ class _PackedSpan:
     def admit(self, group: frozenset[int], force: bool = False) -> bool:
         v = self.pack(group)
         for row in self.basis:
-            if v.coefficients[row.pivot]:  # (all zero once v is: then nothing more is done)
+            if v.coefficients[row.pivot]:  # once v is zero, every entry is, and no later row changes it
                 v = self.eliminate(v, row, row.pivot)
         if not v.value:
             return True  # already implied by what is published: printing it tells nothing new
@@ -392,7 +392,6 @@ def _swapped(coefficients: array[int]) -> bytes:
     out = array("i", coefficients)
     out.byteswap()
     return out.tobytes()
-
 
 
 @dataclass(frozen=True)
