@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
@@ -195,9 +196,9 @@ def _finest_cells(cells: Mapping[Any, int], sets: Sequence[frozenset[Key]]) -> t
     owner = dict.fromkeys(cells, 0)
     groups = [frozenset(cells)]
     for s in sets:
-        for g in set(map(owner.__getitem__, s)):
-            inside = groups[g] & s
-            if len(inside) < len(groups[g]):
+        for g, inside_count in Counter(map(owner.__getitem__, s)).items():
+            if inside_count < len(groups[g]):  # the set holds part of this group: split it
+                inside = groups[g] & s
                 groups[g] -= inside
                 owner.update(dict.fromkeys(inside, len(groups)))
                 groups.append(inside)
