@@ -288,3 +288,26 @@ def test_aliases_are_reported_where_their_anchor_is_and_never_expanded() -> None
     assert [p.split(": ", 1)[0] for p in problems("a: *nowhere\nb: [1\n")] == ["pupils/x.yaml:3:1"]
     assert problems("? [a]\n: *nowhere\n") == ["pupils/x.yaml:2:3: found undefined alias 'nowhere' [yaml.syntax]"]  # in a skipped value too
     assert problems("a: &x 1\nb: &x 2\n") == [f"pupils/x.yaml:2:4: {alias[:-len(' [yaml.alias]')]} [yaml.syntax]"]  # was "second occurrence"
+
+
+# A key's tag is resolved only when it could be other than a scalar tag (explicit, '<<' or '='): each kind of key is read or
+# refused as when every key was resolved.
+KEYS = {
+    "=": "yaml.tag", "<<": "yaml.merge", "'<<'": "yaml.merge", "!!merge <<": "yaml.merge", "! <<": "yaml.merge",
+    "! =": "yaml.tag", "!!value =": "yaml.tag", "!foo x": "yaml.tag",
+    "!!str =": "=", "'='": "=", '"="': "=", "yes": "yes", "on": "on", "2026": "2026", "~": "~", "null": "null", "1.5": "1.5",
+    "2026-01-01": "2026-01-01", "!!int 5": "5", ".inf": ".inf", "-": "-", "a b": "a b", "!!bool yes": "yes", "=x": "=x",
+    "<<<": "<<<",
+}
+
+
+@pytest.mark.parametrize("written, expected", list(KEYS.items()), ids=list(KEYS))
+def test_every_kind_of_key_is_read_as_written_or_refused(written: str, expected: str) -> None:
+    try:
+        located = load.parse_yaml(f"{written}: 1\nother: 2\n", "pupils/x.yaml")
+    except InvalidInput as error:
+        assert [(d.code, d.position) for d in error.diagnostics] == [(expected, Position(1, 1))]
+        if expected == "yaml.tag":
+            assert "is not allowed; remove it" in error.diagnostics[0].message
+        return
+    assert located.data == {expected: 1, "other": 2}

@@ -220,7 +220,7 @@ _CONSTRUCT = {tag: yaml.constructor.SafeConstructor.yaml_constructors[tag] for t
 
 _MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
-_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_NODE_EVENTS = frozenset({yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent})
 
 
 class _Builder:
@@ -275,22 +275,23 @@ class _Builder:
 
     def next(self) -> Any:
         event = self.parser.get_event()
-        if isinstance(event, _NODE_EVENTS):
+        if type(event) in _NODE_EVENTS:  # the parsers make exactly these classes
             mark: Any = event.start_mark  # libyaml's own Mark type, which the stubs do not accept where PyYAML's is expected
             self.nodes += 1
             if self.nodes > MAX_NODES:
                 raise InvalidInput([self.diagnostic(mark, "yaml.too_big", f"the file holds more than {MAX_NODES:,} values; "
                                                     "a record is never this large — is this the right file?")])
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, yaml.AliasEvent):
+            anchor = event.anchor
+            if anchor is None:
+                return event
+            if type(event) is yaml.AliasEvent:
                 if anchor not in self.anchors:  # wherever it is, a skipped value included, as the composer found them all
                     self.defer(yaml.composer.ComposerError(None, None, f"found undefined alias {anchor!r}", mark))
-            elif anchor is not None:
-                if anchor in self.anchors:
-                    self.defer(yaml.composer.ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor],
-                                                           "second occurrence", mark))
-                else:
-                    self.anchors[anchor] = mark
+            elif anchor in self.anchors:
+                self.defer(yaml.composer.ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor],
+                                                       "second occurrence", mark))
+            else:
+                self.anchors[anchor] = mark
         return event
 
     def pos(self, mark: Any) -> Position:
@@ -386,7 +387,10 @@ class _Builder:
             self.problem(event.start_mark, "yaml.key", "a key must be a plain word such as 'first_name'")
             self.skip(event, depth)
             return None
-        tag = self.tag(event)
+        # Without a tag of its own, a key resolves to a scalar tag whatever its text, but for '<<' (merge) and '=' (YAML's
+        # "value"): only an explicit tag or those two need the resolver, which is a tenth of reading a record.
+        explicit = event.tag is not None and event.tag != "!"
+        tag = self.tag(event) if explicit or event.value in ("<<", "=") else _STR
         if event.value == "<<" or tag == _MERGE:
             self.problem(event.start_mark, "yaml.merge", "merge keys ('<<') are not allowed; write the fields out in full")
             return None
