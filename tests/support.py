@@ -27,10 +27,12 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 def wait_recycled(out: Path, wait: float = 60.0) -> bool:
     """Wait for the detached recycling of the tree a build swapped out (`.OUT.trash-*` gone); True if the spare is then there."""
+    from generator.output.write import TRASH, spare_path
+
     deadline = time.monotonic() + wait
-    while any(out.parent.glob(f"{glob.escape('.' + out.name)}.trash-*")) and time.monotonic() < deadline:
+    while any(out.parent.glob(f"{glob.escape('.' + out.name)}.{TRASH}-*")) and time.monotonic() < deadline:
         time.sleep(0.02)
-    return (out.parent / f".{out.name}.spare").is_dir()
+    return spare_path(out).is_dir()
 
 
 def copy_site(name: str, dest: Path) -> Path:

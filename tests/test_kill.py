@@ -51,7 +51,7 @@ def leftovers(out: Path, wait: float = 60.0) -> list[str]:
     """
     def found() -> list[str]:
         return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")
-                      and p.name not in (f".{out.name}.lock", f".{out.name}.spare"))
+                      and p.name not in (f".{out.name}.lock", write.spare_path(out).name))
 
     wait_recycled(out, wait)
     spare = write.spare_path(out)
