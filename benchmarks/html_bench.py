@@ -10,7 +10,9 @@ derive, history, views and plan, view digests, and rendering every web page
 end-to-end figure is every stage but history (which the baseline has no
 counterpart for), from reading the files to rendered HTML, ÷ pages;
 `end_to_end_vs_baseline` divides it by the baseline's ms per page.
-Timings are medians of `--runs` (default 3).
+Timings are medians of `--runs` (default 3). Each run of mentorsite's stages
+is a fresh interpreter (`--stages-of SCHOOL`), as a cold build is: no
+Markdown, link or chart memo is left warm from the run before.
 """
 
 from __future__ import annotations
@@ -84,11 +86,21 @@ def stages(school: Path) -> dict[str, float]:
     return times
 
 
+def cold_stages(school: Path) -> dict[str, float]:
+    """`stages` in a fresh interpreter: the process-wide memos (Markdown by text, links, chart scales) start empty, as in a cold build."""
+    done = subprocess.run([sys.executable, __file__, "--stages-of", str(school)], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pupils", type=int, nargs="+", default=[100, 1500, 5000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--stages-of", type=Path, help="time mentorsite's stages on this school in this process and print them as JSON")
     args = parser.parse_args()
+    if args.stages_of is not None:
+        print(json.dumps(stages(args.stages_of)))
+        return 0
     import baseline
 
     work = Path(tempfile.mkdtemp(prefix="mentorsite-html-"))
@@ -101,7 +113,7 @@ def main() -> int:
             runs, floors = [], []
             for _ in range(args.runs):
                 floors.append(baseline.run(school, work / f"baseline-{n}"))
-                runs.append(stages(school))
+                runs.append(cold_stages(school))
             median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             floor = statistics.median(f["ms_per_page"] for f in floors)
             row = {"pupils": n, "runs": args.runs, **{k: round(v, 3) for k, v in median.items()},
