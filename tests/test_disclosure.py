@@ -256,7 +256,10 @@ def test_the_packed_audit_decides_as_the_reference_and_falls_back_when_a_coeffic
     assert both_ways > 100  # the audits decide both ways, so agreeing means something
     assert ("overflow", 3) in seen  # the fallback was taken
     assert ("tightened", disclosure._SLOT_LIMIT) in seen  # and at the real limit, vectors were divided by their gcd
-    assert ("overflow", disclosure._SLOT_LIMIT) not in seen
+    # At the real limit the packed span answers almost every audit itself. An overflow there is possible (which rows
+    # meet first follows set order, which varies per process): 0 or 1 of these 300 in 40 hash seeds. It is answered
+    # exactly by the fallback, only more slowly, so a few are allowed and the answers were compared above either way.
+    assert seen.count(("overflow", disclosure._SLOT_LIMIT)) <= 3
 
 
 def test_packed_coefficients_read_back_exactly_at_the_edge_of_their_slot() -> None:
