@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import AS_OF, REPO, copy_site, file_text, pdf_text, run_cli, tree_bytes
+from support import AS_OF, REPO, copy_site, file_text, pdf_text, run_cli, tree_bytes, wait_recycled
 
 from generator.build import build
 from generator.sources.diagnostics import InvalidInput
@@ -138,7 +138,8 @@ def test_failed_build_leaves_previous_output_untouched(tiny: Path) -> None:
     with pytest.raises(InvalidInput):
         build(tiny, out, jobs=1, as_of=AS_OF)
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in tiny.iterdir() if p.name.startswith(".output")) == [".output.lock"]
+    wait_recycled(out)  # the first build's folders, mirrored as the spare (write._mirror_detached); refused before staging, it is untouched
+    assert sorted(p.name for p in tiny.iterdir() if p.name.startswith(".output")) == [".output.lock", ".output.spare"]
 
 
 def test_sample_school_of_120_builds_120_pupil_pages(tmp_path: Path) -> None:

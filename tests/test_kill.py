@@ -225,6 +225,7 @@ def test_the_old_tree_is_put_aside_at_once_and_trash_a_dead_deletion_left_is_del
     out = tmp_path / "site"
     build(tiny, out, jobs=1, as_of=AS_OF)
     first = tree_bytes(out)
+    wait_recycled(out)  # the first output's folders mirrored as the spare (trash until whole) before the trash below is counted
     deferred: list[Path] = []
     monkeypatch.setattr(write, "_recycle_detached", lambda trash, _spare: deferred.append(trash))  # never ran (the machine stopped)
     (tiny / "pupils" / "cal.yaml").write_text((tiny / "pupils" / "cal.yaml").read_text("utf-8").replace("Calloway", "Callum"), "utf-8")
@@ -310,6 +311,47 @@ def test_the_old_tree_becomes_a_spare_of_folders_only_which_the_next_build_start
     assert (sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir())
             == sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_dir()))
     assert leftovers(out) == []
+
+
+def test_a_first_output_leaves_its_own_folders_as_the_spare_so_the_first_edit_starts_from_them(tiny: Path, tmp_path: Path) -> None:
+    """A first build has no old tree to recycle: its folders (no file) become the spare, made in trash and renamed when whole."""
+    out = tmp_path / "site"
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    assert wait_recycled(out), "no spare after a first build"
+    spare = write.spare_path(out)
+    folders = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir())
+    assert len(folders) > 5 and sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == folders  # folders only
+    assert stat.S_IMODE(spare.stat().st_mode) == 0o700 and leftovers(out) == []
+    cal = tiny / "pupils" / "cal.yaml"
+    cal.write_text(cal.read_text("utf-8").replace("Calloway", "Callum"), "utf-8")
+    with write.Staging(out) as staging:
+        assert not spare.exists() and {p.relative_to(staging.path).as_posix() for p in staging.path.rglob("*")} == set(folders)
+        staging.abort()
+    build(tiny, out, jobs=1, as_of=AS_OF)
+    fresh = tmp_path / "fresh"
+    build(tiny, fresh, jobs=1, as_of=AS_OF)
+    assert tree_bytes(out) == tree_bytes(fresh)
+
+
+def test_mirroring_never_replaces_a_spare_and_leaves_no_trash(tmp_path: Path) -> None:
+    from generator.output import recycle
+
+    tree = tmp_path / "site"
+    (tree / "staff" / "pupils" / "cal").mkdir(parents=True)
+    (tree / "staff" / "index.html").write_text("page", encoding="utf-8")
+    (tree / "families" / "link").parent.mkdir(parents=True)
+    (tree / "families" / "link").symlink_to(tmp_path, target_is_directory=True)  # a link is not followed, nor made
+    spare = tmp_path / "spare"
+    trash = tmp_path / "trash-1"
+    trash.mkdir()
+    recycle.mirror_folders(str(tree), str(trash), str(spare))
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == ["families", "staff", "staff/pupils", "staff/pupils/cal"]
+    assert not trash.exists() and (tree / "staff" / "index.html").read_text("utf-8") == "page"
+    (spare / "staff" / "mine").mkdir()
+    trash = tmp_path / "trash-2"
+    trash.mkdir()
+    recycle.mirror_folders(str(tree), str(trash), str(spare))  # one is there: kept as it was
+    assert (spare / "staff" / "mine").is_dir() and not trash.exists()
 
 
 def test_a_spare_that_is_not_a_folder_of_ours_is_not_taken(tmp_path: Path) -> None:

@@ -8,6 +8,11 @@ making them again was 0.6 s of a one-pupil edit. Only folders are kept:
 every file, link or other entry is deleted before the tree becomes the
 spare, so no old version of a record's page or document outlives its
 replacement.
+
+A first build has no old tree to recycle; `write.Staging.commit` then runs
+`recycle.py --folders-of OUT TRASH SPARE`, which makes the new output's
+folders (and nothing else) into the spare, so the first edit after a cold
+build starts from them too.
 """
 
 from __future__ import annotations
@@ -50,6 +55,34 @@ def recycle(trash: str, spare: str) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
+def mirror_folders(tree: str, trash: str, spare: str) -> None:
+    """Make the folders of `tree` (read only, links not followed) in `TRASH/tree` and rename that to `spare`; the trash goes.
+
+    Nothing of `tree` is changed or copied but folder names. If the spare
+    cannot be made whole (`tree` changed meanwhile, the disk is full, a spare
+    is already there) nothing is left but what a spare may hold: folders.
+    """
+    made = os.path.join(trash, "tree")
+    try:
+        os.mkdir(made, 0o700)
+        pending = [""]
+        while pending:
+            rel = pending.pop()
+            with os.scandir(os.path.join(tree, rel) if rel else tree) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        name = f"{rel}/{entry.name}" if rel else entry.name
+                        os.mkdir(os.path.join(made, name))
+                        pending.append(name)
+        os.rename(made, spare)  # a folder that is not empty (another spare) is not replaced: the rename fails
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3:
         recycle(sys.argv[1], sys.argv[2])
+    elif len(sys.argv) == 5 and sys.argv[1] == "--folders-of":
+        mirror_folders(sys.argv[2], sys.argv[3], sys.argv[4])
