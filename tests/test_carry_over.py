@@ -132,6 +132,35 @@ def test_an_incremental_build_is_always_a_cold_build_through_a_terms_changes(tmp
     assert not (out / "staff" / "pupils" / "p01").exists() and not (out / "families" / "p01").exists()
 
 
+def test_a_later_day_renders_again_only_the_documents_whose_text_changed(tmp_path: Path, html_pdfs: None) -> None:
+    """The year moves every day, and each later build re-judges every pupil; it must render again only the PDFs that changed.
+
+    A stub PDF here is a digest of its HTML, so a PDF rendered again with the
+    same bytes was rendered for nothing. The family's documents print the half
+    term, not the day (views.common.TermHeader): a day later most are carried
+    over, and those whose words changed (a review now overdue) are rendered.
+    The staff's mentoring files print "as of" the day, so they change daily.
+    """
+    root = tmp_path / "school"
+    shutil.copytree(EXAMPLE, root)
+    out = tmp_path / "out"
+    build(root, out, jobs=1, as_of=DAY)
+    family = sorted(p.relative_to(out).as_posix() for p in (out / "families").rglob("*.pdf"))
+    assert len(family) > 20
+    carried_family = []
+    for day in (DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=8), dt.date(2027, 1, 6), dt.date(2027, 1, 7)):  # into ARR 3 too
+        before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.pdf")}
+        why: list[str] = []
+        build(root, out, jobs=1, as_of=day, explain=why.append)
+        rendered = [w.split(": ", 1)[0] for w in why if w.split(": ", 1)[0].endswith(".pdf")]
+        assert any(d.endswith("/mentoring-file.pdf") for d in rendered), day  # the day is printed on them
+        for_nothing = [d for d in rendered if d in before and (out / d).read_bytes() == before[d]
+                       and not d.startswith("governors/policies/")]  # a policy's PDF is given the whole governors' site: two, left alone
+        assert for_nothing == [], (day, for_nothing)
+        carried_family.append(sum(1 for d in family if d not in rendered))
+    assert carried_family[0] > len(family) // 2 and carried_family[3] > len(family) // 2  # a day later most are carried over
+
+
 def test_serves_preview_renders_exactly_the_pages_the_next_build_changes_with_the_same_bytes(tmp_path: Path, html_pdfs: None) -> None:
     """serve's first pass after a save (build.preview): the saved pupil's page and every page listing pupils that changed."""
     from generator.build import PreviewMemo, preview

@@ -13,7 +13,7 @@ it was never given. No I/O in this package.
 - `sheets`: printed staff documents about many pupils (register, caseloads, progress meeting)
 """
 
-from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.common import GradingKey, SchoolHeader, TermHeader, grading_key, school_header, term_header
 from generator.views.family import FamilyProfile, family_profile
 from generator.views.governors import (
            GovernorsSite,
@@ -33,6 +33,7 @@ __all__ = [
            "SchoolHeader",
            "StaffPupil",
            "StaffSite",
+           "TermHeader",
            "family_profile",
            "governors_site",
            "grading_key",
@@ -40,4 +41,5 @@ __all__ = [
            "school_header",
            "staff_pupil",
            "staff_site",
+           "term_header",
 ]

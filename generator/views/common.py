@@ -59,6 +59,33 @@ def school_header(school: SchoolFacts) -> SchoolHeader:
                         crest_web=crest_web_path(look.crest) if look.crest else None, crest_file=look.crest, accent=look.accent)
 
 
+@dataclass(frozen=True)
+class TermHeader:
+    """The running header of a document that is dated by its half term, not by the day it was judged: no `as_of`.
+
+    The family's documents (profile, action plan, letters, paperwork) and the
+    staff's survey and slips print the school and the half term; a letter has
+    its own date. With the day in their views, a build one day later found
+    every one of them changed and rendered them all again for a date none of
+    them prints (at 1,500 pupils about 2,500 PDFs, every day). What such a
+    document says that does depend on the day (a review now overdue) is in
+    its own view, so it is still rendered again when that changes.
+    """
+
+    school: str
+    academic_year: str
+    half_term: str
+    crest_web: str | None = None
+    crest_file: str | None = None
+    accent: str | None = None
+
+
+def term_header(school: SchoolFacts) -> TermHeader:
+    look = school.site.appearance
+    return TermHeader(school.site.school, school.site.academic_year, school.current.name,
+                      crest_web=crest_web_path(look.crest) if look.crest else None, crest_file=look.crest, accent=look.accent)
+
+
 def year_groups(school: SchoolFacts) -> tuple[int, ...]:
     """Every year group with a pupil on roll, in order: the year pages, and one register and one progress meeting sheet each
     (on the register or not, so a year's file names stay put from one half term to the next)."""

@@ -23,7 +23,7 @@ from generator.rules import groups
 from generator.sources import letters as letter_merge
 from generator.sources import markup
 from generator.sources.schema import Pupil
-from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.common import GradingKey, SchoolHeader, TermHeader, grading_key, school_header, term_header
 from generator.views.governors import GovernorsSite, Outcomes, Policy
 from generator.views.groups import GroupPlanSheet, groups_of
 
@@ -145,7 +145,7 @@ class PlanSubject:
 class ActionPlan:
     """The IAP as it goes home: SMART targets, strategies and review date, and the subject targets. Family-safe fields only."""
 
-    header: SchoolHeader
+    header: TermHeader
     key: GradingKey
     first_name: str
     last_name: str
@@ -173,7 +173,7 @@ def action_plan(school: SchoolFacts, pupil: PupilFacts) -> ActionPlan:
     plan = r.plan
     assert plan is not None
     return ActionPlan(
-        header=school_header(school), key=grading_key(school), first_name=r.first_name, last_name=r.last_name,
+        header=term_header(school), key=grading_key(school), first_name=r.first_name, last_name=r.last_name,
         year=r.year, form=r.form, mentor=pupil.mentor_name,
         targets=tuple((t.text, t.by) for t in plan.targets), strategies=tuple(plan.strategies),
         review_on=pupil.next_review if pupil.next_review and pupil.next_review >= school.as_of else None,
@@ -189,7 +189,7 @@ def action_plan(school: SchoolFacts, pupil: PupilFacts) -> ActionPlan:
 class Letter:
     """One letter to one pupil's family: the merged text and the names it is addressed about. Family-safe."""
 
-    header: SchoolHeader
+    header: TermHeader
     slug: str
     title: str
     first_name: str
@@ -252,7 +252,7 @@ def letters_for(school: SchoolFacts, pupil: PupilFacts,
             pupil=letter_merge.LetterPupil(r.first_name, r.last_name, *_family_reasons(r)),
             mentor=letter_merge.LetterMentor(pupil.mentor_name or _lead_mentor(school)),
             school=school.site.school, date=f"{dated.day} {dated:%B %Y}")
-        out.append(Letter(school_header(school), slug, template.title, r.first_name, r.last_name, dated,
+        out.append(Letter(term_header(school), slug, template.title, r.first_name, r.last_name, dated,
                           letter_merge.merge(template, fields)))
     return tuple(out)
 

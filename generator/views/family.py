@@ -10,7 +10,7 @@ from generator.judge.derive import AttitudeRow, CriteriaRow, PupilFacts, SchoolF
 from generator.rules import sentences
 from generator.rules.progress import Standing, standing
 from generator.rules.skills import SkillsStatus
-from generator.views.common import GradingKey, SchoolHeader, grading_key, per_school, school_header
+from generator.views.common import GradingKey, TermHeader, grading_key, per_school, term_header
 from generator.views.documents import TargetChart, target_chart
 
 
@@ -47,7 +47,7 @@ class FamilyTarget:
 class FamilyProfile:
     """The half-term pupil profile: the pupil's own targets, progress, attitude and plan. Nothing staff-only or restricted."""
 
-    header: SchoolHeader
+    header: TermHeader
     key: GradingKey
     first_name: str
     last_name: str
@@ -98,7 +98,7 @@ def family_profile(school: SchoolFacts, pupil: PupilFacts) -> FamilyProfile:
     plan = record.plan
     said = sentences.sentences(profile_facts(school, pupil))
     return FamilyProfile(
-        header=school_header(school), key=grading_key(school),
+        header=term_header(school), key=grading_key(school),
         first_name=record.first_name, last_name=record.last_name, year=record.year, form=record.form,
         mentor=pupil.mentor_name if record.mentoring.status in ("active", "exited") else None,
         terms=_columns(school)[0],

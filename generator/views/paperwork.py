@@ -18,7 +18,7 @@ from generator.rules import paperwork as rules
 from generator.rules.criteria import SubStage
 from generator.rules.skills import SkillsStatus
 from generator.sources.paperwork import CardSession, KeyDate
-from generator.views.common import GradingKey, SchoolHeader, grading_key, school_header
+from generator.views.common import GradingKey, TermHeader, grading_key, term_header
 from generator.views.family import FamilySubject
 
 
@@ -55,7 +55,7 @@ class CardDayRow:
 class ReportCardSheet:
     """The card the pupil carries for a week: targets, sessions, check-in, each lesson's mark. Not the log (staff)."""
 
-    header: SchoolHeader
+    header: TermHeader
     who: Who
     week_of: dt.date
     check_in: str
@@ -80,7 +80,7 @@ def report_cards(school: SchoolFacts, pupil: PupilFacts) -> tuple[ReportCardShee
             days.append(CardDayRow(day, d.checked_in if d else None, d.registration if d else None,
                                    marks + (None,) * (rule.lessons_per_day - len(marks)),
                                    d.mentor_action if d else None, d.escalated if d else False))
-        out.append(ReportCardSheet(school_header(school), _who(pupil), card.week_of,
+        out.append(ReportCardSheet(term_header(school), _who(pupil), card.week_of,
                                    rule.early_check_in if card.early_check_in else rule.check_in,
                                    tuple(card.targets), tuple(card.sessions), tuple(days), rule.lessons_per_day))
     return tuple(out)
@@ -92,7 +92,7 @@ def report_cards(school: SchoolFacts, pupil: PupilFacts) -> tuple[ReportCardShee
 class ReviewHome:
     """A review as it goes home: summary, what went well, next steps, next review. Never the staff notes."""
 
-    header: SchoolHeader
+    header: TermHeader
     who: Who
     date: dt.date
     summary: str
@@ -104,7 +104,7 @@ class ReviewHome:
 def reviews_home(school: SchoolFacts, pupil: PupilFacts) -> tuple[ReviewHome, ...]:
     if not school.site.scheme.paperwork.reviews_home:
         return ()
-    return tuple(ReviewHome(school_header(school), _who(pupil), r.date, r.summary, tuple(r.went_well), tuple(r.next_steps),
+    return tuple(ReviewHome(term_header(school), _who(pupil), r.date, r.summary, tuple(r.went_well), tuple(r.next_steps),
                             r.next_review) for r in pupil.record.reviews)
 
 
@@ -112,7 +112,7 @@ def reviews_home(school: SchoolFacts, pupil: PupilFacts) -> tuple[ReviewHome, ..
 
 @dataclass(frozen=True)
 class AgreementSheet:
-    header: SchoolHeader
+    header: TermHeader
     who: Who
     title: str
     school_will: tuple[str, ...]
@@ -130,7 +130,7 @@ def agreement(school: SchoolFacts, pupil: PupilFacts) -> AgreementSheet | None:
     if rule is None or r.year not in rule.years:
         return None
     a = r.agreement
-    return AgreementSheet(school_header(school), _who(pupil), rule.title, tuple(rule.school_will), tuple(rule.family_will),
+    return AgreementSheet(term_header(school), _who(pupil), rule.title, tuple(rule.school_will), tuple(rule.family_will),
                           tuple(rule.pupil_will), a.sent_on if a else None, a.signed_by_pupil if a else None,
                           a.signed_by_parent if a else None, a.returned_on if a else None)
 
@@ -160,7 +160,7 @@ class CriteriaSubject:
 
 @dataclass(frozen=True)
 class CriteriaSheet:
-    header: SchoolHeader
+    header: TermHeader
     who: Who
     subjects: tuple[CriteriaSubject, ...]
     self_assessment: bool
@@ -183,7 +183,7 @@ def criteria_sheet(school: SchoolFacts, pupil: PupilFacts) -> CriteriaSheet | No
                                   rules.self_assessment_differs(record.record.get(c), own_marks.get(c))) for c in codes)
         subjects.append(CriteriaSubject(names.get(sid, sid), row.sub_stage, rows,
                                         tuple(words.get(c, c) for c in row.next_targets), own.on if own else None))
-    return CriteriaSheet(school_header(school), _who(pupil), tuple(subjects), paper.self_assessment)
+    return CriteriaSheet(term_header(school), _who(pupil), tuple(subjects), paper.self_assessment)
 
 
 def _prefix(record: Mapping[str, str]) -> str:
@@ -209,7 +209,7 @@ class BigWriteRow:
 class PupilFile:
     """The pupil's own copy of the mentoring file: tracking, targets, criteria in words, writing, awards. No staff notes, no restricted data."""
 
-    header: SchoolHeader
+    header: TermHeader
     key: GradingKey
     who: Who
     terms: tuple[str, ...]
@@ -235,7 +235,7 @@ def pupil_file(school: SchoolFacts, pupil: PupilFacts) -> PupilFile | None:
     records = r.file_records
     level = pupil.skills.level if pupil.skills else None
     return PupilFile(
-        header=school_header(school), key=grading_key(school), who=_who(pupil), terms=tuple(t.name for t in school.terms),
+        header=term_header(school), key=grading_key(school), who=_who(pupil), terms=tuple(t.name for t in school.terms),
         subjects=tuple(FamilySubject(s.subject, s.target, s.grades, s.latest, s.standing, s.colour) for s in pupil.subjects),
         attitude=pupil.attitude, criteria=criteria_sheet(school, pupil), skills=pupil.skills,
         skills_tests_at_level=sum(1 for t in r.basic_skills if t.level == level),
@@ -254,7 +254,7 @@ def pupil_file(school: SchoolFacts, pupil: PupilFacts) -> PupilFile | None:
 
 @dataclass(frozen=True)
 class KeyDates:
-    header: SchoolHeader
+    header: TermHeader
     who: Who
     months: tuple[tuple[str, tuple[KeyDate, ...]], ...]
 
@@ -268,7 +268,7 @@ def key_dates(school: SchoolFacts, pupil: PupilFacts) -> KeyDates | None:
     months: dict[str, list[KeyDate]] = {}
     for d in dates:
         months.setdefault(f"{d.date:%B %Y}", []).append(d)
-    return KeyDates(school_header(school), _who(pupil), tuple((m, tuple(v)) for m, v in months.items()))
+    return KeyDates(term_header(school), _who(pupil), tuple((m, tuple(v)) for m, v in months.items()))
 
 
 # --- P2: the attitude survey (staff) ---------------------------------------------------------------------------
@@ -284,7 +284,7 @@ class SurveyStatement:
 class SurveyView:
     """The teachers' form and the before/after comparison, with the pupil's own reflections. Staff."""
 
-    header: SchoolHeader
+    header: TermHeader
     who: Who
     scale_max: int
     statements: tuple[SurveyStatement, ...]
@@ -309,7 +309,7 @@ def survey(school: SchoolFacts, pupil: PupilFacts) -> SurveyView | None:
     means += [(None, None)] * (len(rule.statements) - len(means))
     raters = tuple((name, x.by, x.returned_on, tuple(x.scores)) for name, rnd in (("before", before), ("after", after)) if rnd
                    for x in rnd.ratings)
-    return SurveyView(school_header(school), _who(pupil), rule.scale_max,
+    return SurveyView(term_header(school), _who(pupil), rule.scale_max,
                       tuple(SurveyStatement(t, b, a) for t, (b, a) in zip(rule.statements, means)),
                       before.sent_on if before else None, after.sent_on if after else None, raters,
                       before.reflection if before else "", after.reflection if after else "")
@@ -330,7 +330,7 @@ class SlipRow:
 
 @dataclass(frozen=True)
 class Slips:
-    header: SchoolHeader
+    header: TermHeader
     who: Who
     slips: tuple[SlipRow, ...]
 
@@ -341,7 +341,7 @@ def slips(school: SchoolFacts, pupil: PupilFacts) -> Slips | None:
     names = {s.id: s.name for s in school.site.subjects}
     rows = tuple(SlipRow(s.date, s.sent_by, names.get(s.subject or "", s.subject), s.kind, s.text, s.target, s.seen_on)
                  for s in sorted(pupil.record.slips, key=lambda s: s.date))
-    return Slips(school_header(school), _who(pupil), rows)
+    return Slips(term_header(school), _who(pupil), rows)
 
 
 __all__ = ["AgreementSheet", "CriteriaSheet", "KeyDates", "PupilFile", "ReportCardSheet", "ReviewHome", "Slips", "SurveyView",
