@@ -32,7 +32,9 @@ rendered, to be multiplied by the PDF s/document measured without the stub.
 With `--git-history K` the school is a git repository with K commits before
 the cold build, each touching every pupil file (as a half term's import
 does), and each edit is committed before its build (as CI builds); history
-is then part of every figure.
+is then part of every figure. `--next-days` then builds the following
+`--runs` days, one build a day with nothing edited: every pupil is judged
+again, and only the documents whose words changed should be rendered.
 
 Only public tools: the standard library (`resource`, `/proc`), pypdf to
 count pages. Nothing here is imported by mentorsite.
@@ -70,6 +72,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="keep the sample schools and last outputs here")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--incremental", action="store_true", help="cold, no-op and one-pupil-edit builds (see above)")
+    parser.add_argument("--next-days", action="store_true",
+                        help="with --incremental: then --runs builds each one day later than the last (the year moving, nothing edited)")
     parser.add_argument("--stub-pdfs", action="store_true", help="with --incremental: a fixed PDF instead of WeasyPrint")
     parser.add_argument("--git-history", type=int, default=0, metavar="K",
                         help="the sample school is a git repository with K commits to every pupil file; --incremental's edits are committed")
@@ -194,8 +198,8 @@ def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str
     jobs = ["--jobs", "1"] if args.stub_pdfs else (["--jobs", str(args.jobs)] if args.jobs else [])
     prefix = [sys.executable, str(Path(__file__).resolve()), "--stub-build"] if args.stub_pdfs else [sys.executable, "-m", "generator"]
 
-    def build() -> tuple[dict[str, float], str]:
-        return measured([*prefix, "build", "--root", str(school), "--out", str(out), "--as-of", AS_OF, *jobs], keep_stderr=True)
+    def build(as_of: str = AS_OF) -> tuple[dict[str, float], str]:
+        return measured([*prefix, "build", "--root", str(school), "--out", str(out), "--as-of", as_of, *jobs], keep_stderr=True)
 
     cold, cold_log = build()
     log(f"{n} pupils: cold {cold['wall_s']:.1f}s wall, {cold['cpu_s']:.1f}s cpu")
@@ -218,6 +222,20 @@ def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str
         edit_logs.append(text)
     rendered = [re.search(r"(\d+) PDFs rendered", t) for t in edit_logs]
     pages = [re.search(r"\((\d+) rendered\)", t) for t in edit_logs]
+    later: dict[str, object] = {}
+    if args.next_days:
+        import datetime as dt
+
+        days, day_logs = [], []
+        for i in range(args.runs):  # the following days, one build each: every pupil is judged again
+            figures, text = build((dt.date.fromisoformat(AS_OF) + dt.timedelta(days=i + 1)).isoformat())
+            days.append(figures)
+            day_logs.append(text)
+        later = {"next_day_wall_s": round(statistics.median(r["wall_s"] for r in days), 2),
+                 "next_day_each_s": [round(r["wall_s"], 2) for r in days],
+                 "next_day_cpu_s": round(statistics.median(r["cpu_s"] for r in days), 2),
+                 "next_day_pdfs_rendered": [int(m.group(1)) if m else 0 for m in (re.search(r"(\d+) PDFs rendered", t) for t in day_logs)],
+                 "next_day_stages": [[line for line in t.splitlines() if " in " in line and "%" not in line] for t in day_logs]}
     return {
         "pupils": n, "runs": args.runs, "stub_pdfs": args.stub_pdfs, "git_commits": args.git_history, "load_before": os.getloadavg()[0],
         "cold_wall_s": round(cold["wall_s"], 2), "cold_cpu_s": round(cold["cpu_s"], 2),
@@ -232,6 +250,7 @@ def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str
         "edit_pages_rendered": [int(m.group(1)) if m else None for m in pages],
         "edit_peak_rss_tree_mib": round(statistics.median(r["tree_peak_mib"] for r in edits), 1),
         "edit_stages": [[line for line in text.splitlines() if " in " in line and "%" not in line] for text in edit_logs],
+        **later,
     }
 
 
