@@ -178,7 +178,7 @@ AUDIENCE_VIEWS: dict[str, tuple[type, ...]] = {
     "families": (family.FamilyProfile, documents.ActionPlan, documents.Letter,
                  paperwork.ReportCardSheet, paperwork.ReviewHome, paperwork.AgreementSheet, paperwork.CriteriaSheet,
                  paperwork.PupilFile, paperwork.KeyDates),
-    "governors": (GovernorsSite, governors_views.Policy, documents.GovernorsPack),
+    "governors": (GovernorsSite, governors_views.Policy, governors_views.PolicySheet, documents.GovernorsPack),
 }
 """The only view types a families' or governors' output may be given (staff outputs may be given any view):
 a staff view handed to a public template by mistake is refused here, before anything is rendered."""
@@ -251,5 +251,5 @@ def plan_governors(add: Add, governors: GovernorsSite) -> None:
     add("governors/outcomes/index.html", "outcomes.html", site=governors)
     for item in governors.policies:
         add(f"governors/policies/{item.slug}/index.html", "policy.html", site=governors, policy=item)
-        add(f"governors/policies/{item.slug}.pdf", "policy-print.html", site=governors, policy=item)
+        add(f"governors/policies/{item.slug}.pdf", "policy-print.html", site=governors_views.policy_sheet(governors), policy=item)
     add("governors/governors-pack.pdf", "pack.html", pack=documents.governors_pack(governors))

@@ -80,6 +80,11 @@ class TermHeader:
     accent: str | None = None
 
 
+def undated(header: SchoolHeader) -> TermHeader:
+    """The same running header without the day, for a document cut from a view that has one (a governors' policy PDF)."""
+    return TermHeader(header.school, header.academic_year, header.half_term, header.crest_web, header.crest_file, header.accent)
+
+
 def term_header(school: SchoolFacts) -> TermHeader:
     look = school.site.appearance
     return TermHeader(school.site.school, school.site.academic_year, school.current.name,

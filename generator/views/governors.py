@@ -13,7 +13,7 @@ from generator.rules import schedule
 from generator.rules.disclosure import Candidate, Share, Threshold, protect
 from generator.sources import markup
 from generator.sources.schema import PolicyMeta
-from generator.views.common import SchoolHeader, school_header
+from generator.views.common import SchoolHeader, TermHeader, school_header, undated
 from generator.views.history import PolicyTrail
 
 
@@ -165,6 +165,18 @@ class GovernorsSite:
 
 def governors_site(school: SchoolFacts, policies: tuple[Policy, ...]) -> GovernorsSite:
     return GovernorsSite(header=school_header(school), policies=policies, outcomes=outcomes(school))
+
+
+@dataclass(frozen=True)
+class PolicySheet:
+    """What a policy's PDF is given as `site`: the running header without the day. The PDF prints neither the day nor the
+    outcomes, so the whole site (both change daily) would have it rendered again every day for nothing."""
+
+    header: TermHeader
+
+
+def policy_sheet(site: GovernorsSite) -> PolicySheet:
+    return PolicySheet(undated(site.header))
 
 
 def policy(slug: str, meta: PolicyMeta, body: str, today: dt.date, history: PolicyTrail | None = None) -> Policy:
