@@ -88,7 +88,9 @@ def stages(school: Path) -> dict[str, float]:
 
 def cold_stages(school: Path) -> dict[str, float]:
     """`stages` in a fresh interpreter: the process-wide memos (Markdown by text, links, chart scales) start empty, as in a cold build."""
-    done = subprocess.run([sys.executable, __file__, "--stages-of", str(school)], check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, __file__, "--stages-of", str(school)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"html_bench: timing the stages on {school} failed (exit {done.returncode}):\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
