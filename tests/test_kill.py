@@ -333,6 +333,33 @@ def test_a_first_output_leaves_its_own_folders_as_the_spare_so_the_first_edit_st
     assert tree_bytes(out) == tree_bytes(fresh)
 
 
+def test_recovery_takes_trash_out_of_a_late_recyclers_reach_before_deleting_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recycler still at work when the next build starts must not move its tree to the spare from under `rm -rf`.
+
+    Else the deletion goes on inside what became the spare, which the build then
+    takes as its staging tree, and folders vanish as it writes (seen once in CI).
+    `recover` renames each trash folder before it is deleted, so a recycler that
+    comes late finds nothing by its path, and makes no spare from it.
+    """
+    from generator.output import recycle
+
+    out = tmp_path / "site"
+    out.mkdir()
+    trash = tmp_path / f".site.{write.TRASH}-late"
+    (trash / "tree" / "governors").mkdir(parents=True)
+    mirror = tmp_path / f".site.{write.TRASH}-mirror"
+    mirror.mkdir()
+    handed: list[Path] = []
+    monkeypatch.setattr(write, "_delete_detached", handed.extend)
+    write.recover(out)
+    assert sorted(p.name for p in handed) == sorted(f"{p.name}{write.GONE}" for p in (trash, mirror))
+    assert not trash.exists() and not mirror.exists()
+    recycle.recycle(str(trash), str(write.spare_path(out)))  # the recycler of the old tree, late
+    recycle.mirror_folders(str(out), str(mirror), str(write.spare_path(out)))  # and a first build's mirroring, late
+    assert not write.spare_path(out).exists()
+    assert (tmp_path / f"{trash.name}{write.GONE}" / "tree" / "governors").is_dir()  # what is deleted holds what it held
+
+
 def test_mirroring_never_replaces_a_spare_and_leaves_no_trash(tmp_path: Path) -> None:
     from generator.output import recycle
 

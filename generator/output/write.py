@@ -239,7 +239,34 @@ def recover(out: Path) -> None:
         _put_aside(out, stale)
     if old.exists():
         _put_aside(out, old)
-    _delete_detached(sorted(out.parent.glob(f"{glob.escape('.' + out.name)}.{TRASH}-*")))
+    trash = (_out_of_reach(t) for t in sorted(out.parent.glob(f"{glob.escape('.' + out.name)}.{TRASH}-*")))
+    _delete_detached([t for t in trash if t is not None])
+
+
+GONE = "-gone"
+"""The suffix a trash folder is renamed to before it is deleted (`_out_of_reach`)."""
+
+
+def _out_of_reach(trash: Path) -> Path | None:
+    """Rename a trash folder to `<name>-gone` before deleting it; the new path, or None to leave it for the next build.
+
+    A recycler (`recycle.py`) may still be at work on it: it works by path, and
+    ends by renaming its tree to the spare. Were `rm -rf` started on the trash
+    as it stood, it could go on deleting inside that tree after the rename, so
+    the staging tree the next build takes from the spare would lose folders
+    as it is written (seen once in CI: a link into `governors/` failed). Once
+    renamed, the recycler can no longer reach the trash by its path, so
+    whatever it had moved out is no longer inside what is deleted, and
+    nothing it does later lands there.
+    """
+    if trash.name.endswith(GONE):
+        return trash
+    gone = trash.with_name(trash.name + GONE)
+    try:
+        os.rename(trash, gone)
+    except OSError:  # gone already (its recycler finished), or cannot be renamed now: not deleted by this build
+        return None
+    return gone
 
 
 TRASH = "trash"
