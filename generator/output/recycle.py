@@ -20,6 +20,20 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+
+
+def _entries(tree: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry under `tree`, with its path relative to `tree` ('/'-separated); folders are walked, links never followed."""
+    pending = [""]
+    while pending:
+        rel = pending.pop()
+        with os.scandir(os.path.join(tree, rel) if rel else tree) as entries:
+            for entry in entries:
+                name = f"{rel}/{entry.name}" if rel else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(name)
+                yield name, entry
 
 
 def empty_of_files(tree: str) -> set[str]:
@@ -28,17 +42,11 @@ def empty_of_files(tree: str) -> set[str]:
     Returns the folders kept, relative to `tree` and '/'-separated (a build taking the spare starts from them).
     """
     found: set[str] = set()
-    pending = [""]
-    while pending:
-        rel = pending.pop()
-        with os.scandir(os.path.join(tree, rel) if rel else tree) as entries:
-            for entry in entries:
-                name = f"{rel}/{entry.name}" if rel else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    found.add(name)
-                    pending.append(name)
-                else:
-                    os.unlink(entry.path)
+    for name, entry in _entries(tree):
+        if entry.is_dir(follow_symlinks=False):
+            found.add(name)
+        else:
+            os.unlink(entry.path)
     return found
 
 
@@ -65,15 +73,9 @@ def mirror_folders(tree: str, trash: str, spare: str) -> None:
     made = os.path.join(trash, "tree")
     try:
         os.mkdir(made, 0o700)
-        pending = [""]
-        while pending:
-            rel = pending.pop()
-            with os.scandir(os.path.join(tree, rel) if rel else tree) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        name = f"{rel}/{entry.name}" if rel else entry.name
-                        os.mkdir(os.path.join(made, name))
-                        pending.append(name)
+        for name, entry in _entries(tree):
+            if entry.is_dir(follow_symlinks=False):
+                os.mkdir(os.path.join(made, name))
         os.rename(made, spare)  # a folder that is not empty (another spare) is not replaced: the rename fails
     except OSError:
         pass

@@ -295,11 +295,18 @@ def spare_path(out: Path) -> Path:
     return out.parent / f".{out.name}.{SPARE}"
 
 
-def _recycle_detached(trash: Path, spare: Path) -> None:
-    """Run `recycle.py` on the trash in a process of its own session that outlives this one; else delete the trash as before."""
+def _recycler(*args: str) -> bool:
+    """Start `recycle.py ARGS` in a process of its own session that outlives this one; False where it cannot be started.
+
+    -I -S: the standard library only, nothing from the environment, the user's site or the school's folder.
+    """
     script = Path(recycle.__file__)
-    # -I -S: the standard library only, nothing from the environment, the user's site or the school's folder
-    if not (sys.executable and script.is_file() and _detached([sys.executable, "-I", "-S", str(script), str(trash), str(spare)])):
+    return bool(sys.executable) and script.is_file() and _detached([sys.executable, "-I", "-S", str(script), *args])
+
+
+def _recycle_detached(trash: Path, spare: Path) -> None:
+    """Run `recycle.py` on the trash without waiting for it; else delete the trash as before."""
+    if not _recycler(str(trash), str(spare)):
         _delete_detached([trash])
 
 
@@ -309,14 +316,13 @@ def _mirror_detached(out: Path) -> None:
     The folders are made in a `.<out>.trash-*` folder first, so a mirroring cut
     short is deleted by the next build's `recover` like any trash.
     """
-    script = Path(recycle.__file__)
-    if os.path.lexists(spare_path(out)) or not (sys.executable and script.is_file()):
+    if os.path.lexists(spare_path(out)):
         return
     try:
         trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.{TRASH}-", dir=out.parent))
     except OSError:
         return
-    if not _detached([sys.executable, "-I", "-S", str(script), "--folders-of", str(out), str(trash), str(spare_path(out))]):
+    if not _recycler("--folders-of", str(out), str(trash), str(spare_path(out))):
         shutil.rmtree(trash, ignore_errors=True)
 
 
