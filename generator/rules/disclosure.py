@@ -336,16 +336,10 @@ class _PackedSpan:
 
     def eliminate(self, r: _Packed, v: _Packed, pivot: int) -> _Packed:
         """`r` less a multiple of `v` that clears `r`'s entry at `pivot` (v's own entry there is not zero)."""
-        f, g = r.coefficients[pivot], v.coefficients[pivot]
-        d = math.gcd(f, g)
-        f, g = f // d, g // d
-        bound = abs(g) * r.bound + abs(f) * v.bound
+        f, g, bound = _factors(r, v, pivot)
         if bound >= self.limit:
             r, v = self.tightened(r), self.tightened(v)
-            f, g = r.coefficients[pivot], v.coefficients[pivot]
-            d = math.gcd(f, g)
-            f, g = f // d, g // d
-            bound = abs(g) * r.bound + abs(f) * v.bound
+            f, g, bound = _factors(r, v, pivot)
             if bound >= self.limit:
                 raise _Overflow
         return self.entries(g * r.value - f * v.value, bound)
@@ -387,6 +381,14 @@ class _Packed(NamedTuple):
     coefficients: array[int]
     bound: int
     pivot: int = -1
+
+
+def _factors(r: _Packed, v: _Packed, pivot: int) -> tuple[int, int, int]:
+    """f, g with g·r − f·v zero at `pivot` (the entries there over their gcd), and a bound on that combination's coefficients."""
+    f, g = r.coefficients[pivot], v.coefficients[pivot]
+    d = math.gcd(f, g)
+    f, g = f // d, g // d
+    return f, g, abs(g) * r.bound + abs(f) * v.bound
 
 
 def _swapped(coefficients: array[int]) -> bytes:

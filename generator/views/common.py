@@ -86,9 +86,7 @@ def undated(header: SchoolHeader) -> TermHeader:
 
 
 def term_header(school: SchoolFacts) -> TermHeader:
-    look = school.site.appearance
-    return TermHeader(school.site.school, school.site.academic_year, school.current.name,
-                      crest_web=crest_web_path(look.crest) if look.crest else None, crest_file=look.crest, accent=look.accent)
+    return undated(school_header(school))
 
 
 def year_groups(school: SchoolFacts) -> tuple[int, ...]:
