@@ -5,11 +5,13 @@
 For each N it writes `mentorsite sample --pupils N`, then, in this one
 process and the same run: the baseline loop (baseline.py) over the same
 pupil files; mentorsite's stages timed one by one — load and validate,
-derive, history, views and plan, view digests, and rendering every web page
-(no PDFs, no search); HTML ms per page is that last figure ÷ pages. The
-end-to-end figure is every stage but history (which the baseline has no
-counterpart for), from reading the files to rendered HTML, ÷ pages;
-`end_to_end_vs_baseline` divides it by the baseline's ms per page.
+derive, history, views and plan, view digests, and rendering and writing
+every web page (no PDFs, no search; one file each, as the baseline writes
+its pages; every template compiled, none kept from an earlier build); HTML
+ms per page is that last figure ÷ pages. The end-to-end figure is every
+stage but history (which the baseline has no counterpart for), from reading
+the files to rendered HTML, ÷ pages; `end_to_end_vs_baseline` divides it by
+the baseline's ms per page.
 Timings are medians of `--runs` (default 3). Each run of mentorsite's stages
 is a fresh interpreter (`--stages-of SCHOOL`), as a cold build is: no
 Markdown, link or chart memo is left warm from the run before.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -75,10 +78,14 @@ def stages(school: Path) -> dict[str, float]:
     times["view_digests_s"] = time.perf_counter() - t
     envs = environments(template_set(school))
     html = [o for o in outputs if o.kind == "html"]
-    t = time.perf_counter()
-    for output in html:
-        render(envs[output.audience], output.template, output.page, **output.context)
-    times["html_s"] = time.perf_counter() - t
+    pages = Path(tempfile.mkdtemp(prefix="mentorsite-html-pages-"))
+    try:
+        t = time.perf_counter()
+        for n, output in enumerate(html):  # written as the baseline writes its pages: one file each
+            (pages / f"{n}.html").write_text(render(envs[output.audience], output.template, output.page, **output.context), "utf-8")
+        times["html_s"] = time.perf_counter() - t
+    finally:
+        shutil.rmtree(pages, ignore_errors=True)
     times["pages"] = len(html)
     times["html_ms_per_page"] = 1000 * times["html_s"] / len(html)
     times["end_to_end_s"] = sum(times[k] for k in END_TO_END)
@@ -87,8 +94,15 @@ def stages(school: Path) -> dict[str, float]:
 
 
 def cold_stages(school: Path) -> dict[str, float]:
-    """`stages` in a fresh interpreter: the process-wide memos (Markdown by text, links, chart scales) start empty, as in a cold build."""
-    done = subprocess.run([sys.executable, __file__, "--stages-of", str(school)], capture_output=True, text=True)
+    """`stages` in a fresh interpreter: the process-wide memos (Markdown by text, links, chart scales) start empty, as in a cold build.
+
+    Its TMPDIR is a new empty folder, so Jinja's cache of compiled templates
+    (kept between builds in the per-user temporary folder) starts empty too:
+    every template is compiled, as on a machine's first build.
+    """
+    with tempfile.TemporaryDirectory(prefix="mentorsite-cold-tmp-") as tmp:  # Jinja keeps compiled templates under TMPDIR: start without them
+        done = subprocess.run([sys.executable, __file__, "--stages-of", str(school)], capture_output=True, text=True,
+                              env={**os.environ, "TMPDIR": tmp})
     if done.returncode != 0:
         raise SystemExit(f"html_bench: timing the stages on {school} failed (exit {done.returncode}):\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
