@@ -251,7 +251,7 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
         rendered_html: set[str] = set()
         html_dests: set[str] = set()
         planned_pdfs = pending = to_render = rendered_pages = made = 0
-        rendering_s = 0.0
+        rendering_s = documents_html_s = 0.0  # the pages' HTML; the documents' HTML (both counted apart from comparing)
         carried_ids: list[str] = []
 
         def render_recorded(output: Output) -> str:
@@ -281,7 +281,7 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
             `school_pages` until the documents are submitted: in a small build
             (an edit) the workers then start while those render.
             """
-            nonlocal planned_pdfs, pending, to_render, rendering_s, made
+            nonlocal planned_pdfs, pending, to_render, documents_html_s, made
             refuse_duplicates((o.dest for o in planned), claimed)  # planned or carried over, one output a path
             stale: list[Output] = []
             with paused():  # views are many small acyclic objects: the collector's walks over them were a third of planning
@@ -313,7 +313,7 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
                     rendering = time.monotonic()
                     job = pdf.PdfJob(output.dest, render_recorded(output), tuple(sorted(previous.artifacts[output.dest].files))
                                      if output.dest in previous.artifacts else ())
-                    rendering_s += time.monotonic() - rendering
+                    documents_html_s += time.monotonic() - rendering
                     made += 1
                     yield job
                 elif pages_later:
@@ -379,7 +379,8 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
             carried = sum(len(units[pid]["dests"]) for pid in carried_ids)
             carried_pdfs = sum(1 for pid in carried_ids for d in units[pid]["dests"] if d.endswith(".pdf"))
             all_outputs = len(claimed)
-            report(f"{all_outputs} outputs compared with the previous build in {time.monotonic() - started - rendering_s:.1f}s: "
+            report(f"{all_outputs} outputs compared with the previous build in "
+                   f"{time.monotonic() - started - rendering_s - documents_html_s:.1f}s: "
                    f"{to_render} to render, {all_outputs - to_render - pending} carried over "
                    f"({carried} of them, of {carried_pupils} pupils whose records, groups, history and settings did not change, not even planned)")
             reused = planned_pdfs + carried_pdfs - jobs_to_render - pending
@@ -390,7 +391,8 @@ def _build(root: Path, out: Path, state: fingerprints.State, started: float, wor
             for audience in ("staff", "governors"):
                 for dest, data in assets.items():
                     staging.write_or_reuse(f"{audience}/{dest}", data, out / audience / dest)
-            report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {rendering_s:.1f}s")
+            report(f"{pages} pages ({rendered_pages} rendered, {pages - rendered_pages} unchanged) in {rendering_s:.1f}s"
+                   + (f"; the HTML of {made} PDFs in {documents_html_s:.1f}s" if made else ""))
             started = time.monotonic()
             html_dests |= set(carried_pages)
             previous_pages = _previous_pages(previous)
