@@ -43,10 +43,12 @@ count pages. Nothing here is imported by mentorsite.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import os
 import pickle
+import re
 import shutil
 import statistics
 import subprocess
@@ -191,8 +193,6 @@ def incremental(args: argparse.Namespace) -> int:
 
 
 def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str, object]:
-    import re
-
     sample_school(n, school, args)
     out = school / "output"
     jobs = ["--jobs", "1"] if args.stub_pdfs else (["--jobs", str(args.jobs)] if args.jobs else [])
@@ -220,12 +220,8 @@ def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str
         figures, text = build()
         edits.append(figures)
         edit_logs.append(text)
-    rendered = [re.search(r"(\d+) PDFs rendered", t) for t in edit_logs]
-    pages = [re.search(r"\((\d+) rendered\)", t) for t in edit_logs]
     later: dict[str, object] = {}
     if args.next_days:
-        import datetime as dt
-
         days, day_logs = [], []
         for i in range(args.runs):  # the following days, one build each: every pupil is judged again
             figures, text = build((dt.date.fromisoformat(AS_OF) + dt.timedelta(days=i + 1)).isoformat())
@@ -234,24 +230,39 @@ def incremental_size(n: int, school: Path, args: argparse.Namespace) -> dict[str
         later = {"next_day_wall_s": round(statistics.median(r["wall_s"] for r in days), 2),
                  "next_day_each_s": [round(r["wall_s"], 2) for r in days],
                  "next_day_cpu_s": round(statistics.median(r["cpu_s"] for r in days), 2),
-                 "next_day_pdfs_rendered": [int(m.group(1)) if m else 0 for m in (re.search(r"(\d+) PDFs rendered", t) for t in day_logs)],
-                 "next_day_stages": [[line for line in t.splitlines() if " in " in line and "%" not in line] for t in day_logs]}
+                 "next_day_pdfs_rendered": [_counted(PDFS_RENDERED, t) or 0 for t in day_logs],
+                 "next_day_stages": [_stage_lines(t) for t in day_logs]}
     return {
         "pupils": n, "runs": args.runs, "stub_pdfs": args.stub_pdfs, "git_commits": args.git_history, "load_before": os.getloadavg()[0],
         "cold_wall_s": round(cold["wall_s"], 2), "cold_cpu_s": round(cold["cpu_s"], 2),
         "cold_peak_rss_tree_mib": round(cold["tree_peak_mib"], 1),
-        "cold_stages": [line for line in cold_log.splitlines() if " in " in line and "%" not in line],
+        "cold_stages": _stage_lines(cold_log),
         "noop_wall_s": round(statistics.median(r["wall_s"] for r in noops), 3),
         "noop_each_s": [round(r["wall_s"], 3) for r in noops], "noop_wrote_nothing": wrote_nothing,
         "noop_cpu_s": round(statistics.median(r["cpu_s"] for r in noops), 3),
         "edit_cpu_s": round(statistics.median(r["cpu_s"] for r in edits), 2),
         "edit_wall_s": round(statistics.median(r["wall_s"] for r in edits), 2), "edit_each_s": [round(r["wall_s"], 2) for r in edits],
-        "edit_pdfs_rendered": [int(m.group(1)) if m else None for m in rendered],
-        "edit_pages_rendered": [int(m.group(1)) if m else None for m in pages],
+        "edit_pdfs_rendered": [_counted(PDFS_RENDERED, t) for t in edit_logs],
+        "edit_pages_rendered": [_counted(PAGES_RENDERED, t) for t in edit_logs],
         "edit_peak_rss_tree_mib": round(statistics.median(r["tree_peak_mib"] for r in edits), 1),
-        "edit_stages": [[line for line in text.splitlines() if " in " in line and "%" not in line] for text in edit_logs],
+        "edit_stages": [_stage_lines(t) for t in edit_logs],
         **later,
     }
+
+
+PDFS_RENDERED = re.compile(r"(\d+) PDFs rendered")
+PAGES_RENDERED = re.compile(r"\((\d+) rendered\)")
+
+
+def _counted(pattern: re.Pattern[str], log: str) -> int | None:
+    """The number a build's log gives where `pattern` first matches, or None if it says nothing of the kind."""
+    found = pattern.search(log)
+    return int(found.group(1)) if found else None
+
+
+def _stage_lines(log: str) -> list[str]:
+    """A build's stage lines ("… in 1.2s"), without its progress percentages."""
+    return [line for line in log.splitlines() if " in " in line and "%" not in line]
 
 
 def _snapshot(out: Path) -> dict[str, tuple[int, int]]:
